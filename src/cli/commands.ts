@@ -1,0 +1,6 @@
+import type { Command } from "./command.js";
+import { ingestCommand } from "./ingest.js";
+import { signalsCommand } from "./signals.js";
+
+/** Every CLI command, in the order `avakit --help` lists them. */
+export const commands: Command[] = [ingestCommand, signalsCommand];

@@ -1,0 +1,3 @@
+export * from "./census-2020.js";
+export * from "./compute.js";
+export * from "./geography.js";

@@ -1,0 +1,2 @@
+export { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
+export { Store, type StoredBatch, type StoreOptions } from "./store.js";

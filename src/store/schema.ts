@@ -1,0 +1,85 @@
+/**
+ * The store's schema as an ordered list of migrations. The store applies the ones a database has
+ * not seen, in order, each in its own transaction, and records them in `schema_version`.
+ * Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly { version: number; description: string; sql: string }[] = [
+  {
+    version: 1,
+    description: "ads, signals, quarantine, crawl state, ingest runs",
+    sql: `
+      CREATE TABLE ads (
+        ad_id VARCHAR NOT NULL,
+        page_id VARCHAR NOT NULL,
+        page_name VARCHAR,
+        byline VARCHAR,
+        body VARCHAR NOT NULL,
+        bodies VARCHAR NOT NULL,          -- JSON list of cleaned creative bodies
+        title VARCHAR,
+        link_caption VARCHAR,
+        link_description VARCHAR,
+        platforms VARCHAR NOT NULL,       -- JSON list
+        languages VARCHAR NOT NULL,       -- JSON list
+        currency VARCHAR,
+        created_date DATE,
+        start_date DATE NOT NULL,
+        end_date DATE,
+        spend_lower BIGINT, spend_upper BIGINT,
+        impressions_lower BIGINT, impressions_upper BIGINT,
+        audience_lower BIGINT, audience_upper BIGINT,
+        regions VARCHAR NOT NULL,         -- JSON [[region, share], ...], duplicates merged
+        demographics VARCHAR NOT NULL,    -- JSON [[age, gender, share], ...]
+        snapshot_url VARCHAR,             -- never with an access_token
+        media VARCHAR NOT NULL,           -- JSON list of media paths/URLs
+        source VARCHAR NOT NULL,
+        line INTEGER,
+        record_key VARCHAR NOT NULL,      -- content key of the raw record (idempotent re-ingest)
+        body_key VARCHAR NOT NULL,        -- key of (page, normalised body) for duplicate bodies
+        synthetic BOOLEAN NOT NULL,
+        run_id INTEGER NOT NULL
+      );
+      CREATE TABLE signals (
+        ad_id VARCHAR NOT NULL,
+        state_interest VARCHAR NOT NULL,  -- JSON, 51 numbers in US_STATES (alphabetical) order
+        state_ranking VARCHAR NOT NULL,   -- JSON, 51 state names, best first
+        top_states VARCHAR NOT NULL,      -- JSON, up to 3 states with delivery
+        top_state VARCHAR NOT NULL,
+        region_interest VARCHAR NOT NULL, -- JSON, 4 numbers in CENSUS_REGIONS order
+        region_ranking VARCHAR NOT NULL,  -- JSON, 4 region names, best first
+        best_age_group VARCHAR,
+        best_gender VARCHAR,
+        impressions_per_usd DOUBLE
+      );
+      CREATE TABLE quarantine (
+        rule VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        line INTEGER,
+        ad_id VARCHAR,
+        page_id VARCHAR,
+        record_key VARCHAR NOT NULL,
+        raw VARCHAR NOT NULL,             -- access tokens redacted, at most 64 KiB
+        run_id INTEGER NOT NULL
+      );
+      CREATE TABLE crawl_state (
+        crawl_key VARCHAR PRIMARY KEY,
+        params VARCHAR NOT NULL,          -- JSON of the crawl parameters (never the token)
+        next_url VARCHAR,                 -- paging.next without access_token; NULL when done
+        pages INTEGER NOT NULL,
+        ads INTEGER NOT NULL,
+        done BOOLEAN NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+      );
+      CREATE TABLE ingest_runs (
+        run_id INTEGER PRIMARY KEY,
+        kind VARCHAR NOT NULL,            -- 'files' or 'crawl'
+        inputs VARCHAR NOT NULL,          -- JSON list of files or the crawl key
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        counts VARCHAR                    -- JSON IngestCounts
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
