@@ -1,6 +1,7 @@
+import { AvakitError } from "../core/errors.js";
 import type { Range } from "../core/types.js";
-import type { Store } from "../store/store.js";
-import { rangeText } from "./compute.js";
+import { demographicsFromColumn, regionsFromColumns, type Store } from "../store/store.js";
+import { computeSignals, rangeText } from "./compute.js";
 import { CENSUS_REGIONS, US_STATES } from "./geography.js";
 
 /** One line of `avakit signals --format jsonl`. Field names are a public contract. */
@@ -49,14 +50,9 @@ interface Row {
   impressions_upper: string | null;
   audience_lower: string | null;
   audience_upper: string | null;
-  state_interest: string;
-  state_ranking: string;
-  top_states: string;
-  region_interest: string;
-  region_ranking: string;
-  best_age_group: string | null;
-  best_gender: string | null;
-  impressions_per_usd: number | null;
+  state_delivery: string;
+  other_regions: string | null;
+  demographics: string;
   synthetic: boolean;
 }
 
@@ -73,10 +69,21 @@ function zip(names: readonly string[], values: number[]): Record<string, number>
   return out;
 }
 
+/** A stored ad with its signals, recomputed from the stored delivery by `computeSignals`. */
 export function toSignalRecord(r: Row): SignalRecord {
   const spend = range(r.spend_lower, r.spend_upper);
   const impressions = range(r.impressions_lower, r.impressions_upper);
   const audience = range(r.audience_lower, r.audience_upper);
+  const s = computeSignals({
+    adId: r.ad_id,
+    regions: regionsFromColumns(r.state_delivery, r.other_regions),
+    demographics: demographicsFromColumn(r.demographics),
+    spend,
+    impressions,
+    currency: r.currency,
+  });
+  if (!s)
+    throw new AvakitError(`stored ad ${r.ad_id} has no US-state delivery (database damaged?)`);
   return {
     ad_id: r.ad_id,
     page_id: r.page_id,
@@ -94,14 +101,14 @@ export function toSignalRecord(r: Row): SignalRecord {
     spend_text: spend ? rangeText(spend, r.currency ?? "USD") : null,
     impressions_text: impressions ? rangeText(impressions) : null,
     audience_size_text: audience ? rangeText(audience) : null,
-    state_interest: zip(US_STATES, JSON.parse(r.state_interest)),
-    state_ranking: JSON.parse(r.state_ranking),
-    top_states: JSON.parse(r.top_states),
-    region_interest: zip(CENSUS_REGIONS, JSON.parse(r.region_interest)),
-    region_ranking: JSON.parse(r.region_ranking),
-    best_age_group: r.best_age_group,
-    best_gender: r.best_gender,
-    impressions_per_usd: r.impressions_per_usd,
+    state_interest: zip(US_STATES, s.stateInterest),
+    state_ranking: s.stateRanking,
+    top_states: s.topStates,
+    region_interest: zip(CENSUS_REGIONS, s.regionInterest),
+    region_ranking: s.regionRanking,
+    best_age_group: s.bestAgeGroup,
+    best_gender: s.bestGender,
+    impressions_per_usd: s.impressionsPerUsd,
     synthetic: r.synthetic,
   };
 }
@@ -127,9 +134,8 @@ export async function* readSignals(
            strftime(a.start_date, '%Y-%m-%d') AS start_date, strftime(a.end_date, '%Y-%m-%d') AS end_date,
            a.currency, a.spend_lower, a.spend_upper, a.impressions_lower, a.impressions_upper,
            a.audience_lower, a.audience_upper,
-           s.state_interest, s.state_ranking, s.top_states, s.region_interest, s.region_ranking,
-           s.best_age_group, s.best_gender, s.impressions_per_usd, a.synthetic
-    FROM ads a JOIN signals s USING (ad_id)
+           a.state_delivery, a.other_regions, a.demographics, a.synthetic
+    FROM ads a
     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY a.run_id, a.source, a.line, a.ad_id
     ${q.limit !== undefined ? `LIMIT ${Math.floor(q.limit)}` : ""}`;

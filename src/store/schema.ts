@@ -14,7 +14,7 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
         page_name VARCHAR,
         byline VARCHAR,
         body VARCHAR NOT NULL,
-        bodies VARCHAR NOT NULL,          -- JSON list of cleaned creative bodies
+        bodies VARCHAR,                   -- JSON list of all cleaned creative bodies; NULL when only one
         title VARCHAR,
         link_caption VARCHAR,
         link_description VARCHAR,
@@ -27,7 +27,8 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
         spend_lower BIGINT, spend_upper BIGINT,
         impressions_lower BIGINT, impressions_upper BIGINT,
         audience_lower BIGINT, audience_upper BIGINT,
-        regions VARCHAR NOT NULL,         -- JSON [[region, share], ...], duplicates merged
+        state_delivery VARCHAR NOT NULL,  -- JSON, 51 delivery shares in US_STATES order (0 = none)
+        other_regions VARCHAR,            -- JSON [[region, share], ...] outside the 51 (PR, territories, Unknown)
         demographics VARCHAR NOT NULL,    -- JSON [[age, gender, share], ...]
         snapshot_url VARCHAR,             -- never with an access_token
         media VARCHAR NOT NULL,           -- JSON list of media paths/URLs
@@ -38,14 +39,13 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
         synthetic BOOLEAN NOT NULL,
         run_id INTEGER NOT NULL
       );
+      -- The signals the builder filters and groups on. The full interest vectors and rankings are
+      -- recomputed from ads.state_delivery by computeSignals (one implementation) when read.
       CREATE TABLE signals (
         ad_id VARCHAR NOT NULL,
-        state_interest VARCHAR NOT NULL,  -- JSON, 51 numbers in US_STATES (alphabetical) order
-        state_ranking VARCHAR NOT NULL,   -- JSON, 51 state names, best first
-        top_states VARCHAR NOT NULL,      -- JSON, up to 3 states with delivery
         top_state VARCHAR NOT NULL,
-        region_interest VARCHAR NOT NULL, -- JSON, 4 numbers in CENSUS_REGIONS order
-        region_ranking VARCHAR NOT NULL,  -- JSON, 4 region names, best first
+        top_states VARCHAR NOT NULL,      -- JSON, up to 3 reached states, best first
+        top_region VARCHAR NOT NULL,
         best_age_group VARCHAR,
         best_gender VARCHAR,
         impressions_per_usd DOUBLE

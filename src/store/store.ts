@@ -11,7 +11,14 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { AvakitError } from "../core/errors.js";
-import type { Ad, AdSignals, QuarantineEntry } from "../core/types.js";
+import type {
+  Ad,
+  AdSignals,
+  DemographicShare,
+  QuarantineEntry,
+  RegionShare,
+} from "../core/types.js";
+import { stateIndex, US_STATES } from "../signals/geography.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 
 export interface StoreOptions {
@@ -147,33 +154,50 @@ export class Store {
   /** Appends a batch; call inside `transaction`. */
   async appendBatch(batch: StoredBatch, runId: number): Promise<void> {
     if (batch.ads.length > 0) {
-      await appendRows(this.conn, "ads", AD_TYPES, batch.ads, (x) => adRow(x.ad, x.bodyKey, runId));
-      await appendRows(this.conn, "signals", SIGNAL_TYPES, batch.ads, (x) => signalRow(x.signals));
+      await appendRows(
+        this.conn,
+        "ads",
+        AD_COLUMNS,
+        batch.ads.map((x) => ({ ad: x.ad, bodyKey: x.bodyKey, runId })),
+      );
+      await appendRows(
+        this.conn,
+        "signals",
+        SIGNAL_COLUMNS,
+        batch.ads.map((x) => x.signals),
+      );
     }
     if (batch.quarantine.length > 0) {
-      await appendRows(this.conn, "quarantine", QUARANTINE_TYPES, batch.quarantine, (q) =>
-        quarantineRow(q, runId),
+      await appendRows(
+        this.conn,
+        "quarantine",
+        QUARANTINE_COLUMNS,
+        batch.quarantine.map((q) => ({ q, runId })),
       );
     }
   }
 }
 
+/** One stored column: its name (checked against the table in tests), the type appended, the value. */
+export type Column<T> = readonly [name: string, type: DuckDBType, value: (item: T) => DuckDBValue];
+
 async function appendRows<T>(
   conn: DuckDBConnection,
   table: string,
-  types: DuckDBType[],
+  columns: readonly Column<T>[],
   items: readonly T[],
-  toRow: (item: T) => DuckDBValue[],
 ): Promise<void> {
+  const types = columns.map((c) => c[1]);
   const app = await conn.createAppender(table);
   try {
     for (let s = 0; s < items.length; s += CHUNK) {
       const n = Math.min(CHUNK, items.length - s);
-      const cols: DuckDBValue[][] = types.map(() => new Array<DuckDBValue>(n));
-      for (let k = 0; k < n; k++) {
-        const row = toRow(items[s + k]!);
-        for (let c = 0; c < types.length; c++) cols[c]![k] = row[c]!;
-      }
+      const cols: DuckDBValue[][] = columns.map((col) => {
+        const get = col[2];
+        const out = new Array<DuckDBValue>(n);
+        for (let k = 0; k < n; k++) out[k] = get(items[s + k]!);
+        return out;
+      });
       const chunk = DuckDBDataChunk.create(types, n);
       chunk.setColumns(cols);
       app.appendDataChunk(chunk);
@@ -184,117 +208,111 @@ async function appendRows<T>(
   }
 }
 
-// Dates and big integers go in as VARCHAR/DOUBLE and DuckDB casts them to the column types.
-const AD_TYPES: DuckDBType[] = [
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  DOUBLE,
-  DOUBLE,
-  DOUBLE,
-  DOUBLE,
-  DOUBLE,
-  DOUBLE,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  INTEGER,
-  VARCHAR,
-  VARCHAR,
-  BOOLEAN,
-  INTEGER,
+type AdItem = { ad: Ad; bodyKey: string; runId: number };
+
+// Dates and big integers are appended as VARCHAR/DOUBLE and DuckDB casts them to the column type.
+export const AD_COLUMNS: readonly Column<AdItem>[] = [
+  ["ad_id", VARCHAR, (x) => x.ad.adId],
+  ["page_id", VARCHAR, (x) => x.ad.pageId],
+  ["page_name", VARCHAR, (x) => x.ad.pageName],
+  ["byline", VARCHAR, (x) => x.ad.byline],
+  ["body", VARCHAR, (x) => x.ad.body],
+  ["bodies", VARCHAR, (x) => (x.ad.bodies.length > 1 ? JSON.stringify(x.ad.bodies) : null)],
+  ["title", VARCHAR, (x) => x.ad.title],
+  ["link_caption", VARCHAR, (x) => x.ad.linkCaption],
+  ["link_description", VARCHAR, (x) => x.ad.linkDescription],
+  ["platforms", VARCHAR, (x) => JSON.stringify(x.ad.platforms)],
+  ["languages", VARCHAR, (x) => JSON.stringify(x.ad.languages)],
+  ["currency", VARCHAR, (x) => x.ad.currency],
+  ["created_date", VARCHAR, (x) => x.ad.createdDate],
+  ["start_date", VARCHAR, (x) => x.ad.startDate],
+  ["end_date", VARCHAR, (x) => x.ad.endDate],
+  ["spend_lower", DOUBLE, (x) => x.ad.spend?.lower ?? null],
+  ["spend_upper", DOUBLE, (x) => x.ad.spend?.upper ?? null],
+  ["impressions_lower", DOUBLE, (x) => x.ad.impressions?.lower ?? null],
+  ["impressions_upper", DOUBLE, (x) => x.ad.impressions?.upper ?? null],
+  ["audience_lower", DOUBLE, (x) => x.ad.audienceSize?.lower ?? null],
+  ["audience_upper", DOUBLE, (x) => x.ad.audienceSize?.upper ?? null],
+  ["state_delivery", VARCHAR, (x) => JSON.stringify(stateVector(x.ad.regions))],
+  ["other_regions", VARCHAR, (x) => otherRegionsJson(x.ad.regions)],
+  [
+    "demographics",
+    VARCHAR,
+    (x) => JSON.stringify(x.ad.demographics.map((d) => [d.age, d.gender, d.share])),
+  ],
+  ["snapshot_url", VARCHAR, (x) => x.ad.snapshotUrl],
+  ["media", VARCHAR, (x) => JSON.stringify(x.ad.media)],
+  ["source", VARCHAR, (x) => x.ad.source],
+  ["line", INTEGER, (x) => x.ad.line],
+  ["record_key", VARCHAR, (x) => x.ad.recordKey],
+  ["body_key", VARCHAR, (x) => x.bodyKey],
+  ["synthetic", BOOLEAN, (x) => x.ad.synthetic],
+  ["run_id", INTEGER, (x) => x.runId],
 ];
 
-function adRow(ad: Ad, bodyKey: string, runId: number): DuckDBValue[] {
-  return [
-    ad.adId,
-    ad.pageId,
-    ad.pageName,
-    ad.byline,
-    ad.body,
-    JSON.stringify(ad.bodies),
-    ad.title,
-    ad.linkCaption,
-    ad.linkDescription,
-    JSON.stringify(ad.platforms),
-    JSON.stringify(ad.languages),
-    ad.currency,
-    ad.createdDate,
-    ad.startDate,
-    ad.endDate,
-    ad.spend?.lower ?? null,
-    ad.spend?.upper ?? null,
-    ad.impressions?.lower ?? null,
-    ad.impressions?.upper ?? null,
-    ad.audienceSize?.lower ?? null,
-    ad.audienceSize?.upper ?? null,
-    JSON.stringify(ad.regions.map((r) => [r.region, r.share])),
-    JSON.stringify(ad.demographics.map((d) => [d.age, d.gender, d.share])),
-    ad.snapshotUrl,
-    JSON.stringify(ad.media),
-    ad.source,
-    ad.line,
-    ad.recordKey,
-    bodyKey,
-    ad.synthetic,
-    runId,
-  ];
+export const SIGNAL_COLUMNS: readonly Column<AdSignals>[] = [
+  ["ad_id", VARCHAR, (s) => s.adId],
+  ["top_state", VARCHAR, (s) => s.topStates[0] ?? s.stateRanking[0]!],
+  ["top_states", VARCHAR, (s) => JSON.stringify(s.topStates)],
+  ["top_region", VARCHAR, (s) => s.regionRanking[0]!],
+  ["best_age_group", VARCHAR, (s) => s.bestAgeGroup],
+  ["best_gender", VARCHAR, (s) => s.bestGender],
+  ["impressions_per_usd", DOUBLE, (s) => s.impressionsPerUsd],
+];
+
+type QuarantineItem = { q: QuarantineEntry; runId: number };
+
+export const QUARANTINE_COLUMNS: readonly Column<QuarantineItem>[] = [
+  ["rule", VARCHAR, (x) => x.q.rule],
+  ["detail", VARCHAR, (x) => x.q.detail],
+  ["source", VARCHAR, (x) => x.q.source],
+  ["line", INTEGER, (x) => x.q.line],
+  ["ad_id", VARCHAR, (x) => x.q.adId],
+  ["page_id", VARCHAR, (x) => x.q.pageId],
+  ["record_key", VARCHAR, (x) => x.q.recordKey],
+  ["raw", VARCHAR, (x) => x.q.raw],
+  ["run_id", INTEGER, (x) => x.runId],
+];
+
+/** Delivery shares of the 51 states in US_STATES order, as given (not renormalised). */
+export function stateVector(regions: readonly RegionShare[]): number[] {
+  const v = new Array<number>(US_STATES.length).fill(0);
+  for (const r of regions) {
+    const i = stateIndex(r.region);
+    if (i >= 0) v[i]! += r.share;
+  }
+  return v;
 }
 
-const SIGNAL_TYPES: DuckDBType[] = [
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  DOUBLE,
-];
-
-function signalRow(s: AdSignals): DuckDBValue[] {
-  return [
-    s.adId,
-    JSON.stringify(s.stateInterest),
-    JSON.stringify(s.stateRanking),
-    JSON.stringify(s.topStates),
-    s.topStates[0] ?? s.stateRanking[0]!,
-    JSON.stringify(s.regionInterest),
-    JSON.stringify(s.regionRanking),
-    s.bestAgeGroup,
-    s.bestGender,
-    s.impressionsPerUsd,
-  ];
+function otherRegionsJson(regions: readonly RegionShare[]): string | null {
+  let out: [string, number][] | null = null;
+  for (const r of regions) {
+    if (stateIndex(r.region) >= 0) continue;
+    out ??= [];
+    out.push([r.region, r.share]);
+  }
+  return out ? JSON.stringify(out) : null;
 }
 
-const QUARANTINE_TYPES: DuckDBType[] = [
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  INTEGER,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  VARCHAR,
-  INTEGER,
-];
+/** The region list of an ad back from its stored columns: reached states, then other regions. */
+export function regionsFromColumns(
+  stateDelivery: string,
+  otherRegions: string | null,
+): RegionShare[] {
+  const v = JSON.parse(stateDelivery) as number[];
+  const out: RegionShare[] = [];
+  v.forEach((share, i) => {
+    if (share > 0) out.push({ region: US_STATES[i]!, share });
+  });
+  if (otherRegions) {
+    for (const [region, share] of JSON.parse(otherRegions) as [string, number][])
+      out.push({ region, share });
+  }
+  return out;
+}
 
-function quarantineRow(q: QuarantineEntry, runId: number): DuckDBValue[] {
-  return [q.rule, q.detail, q.source, q.line, q.adId, q.pageId, q.recordKey, q.raw, runId];
+export function demographicsFromColumn(json: string): DemographicShare[] {
+  return (JSON.parse(json) as [DemographicShare["age"], DemographicShare["gender"], number][]).map(
+    ([age, gender, share]) => ({ age, gender, share }),
+  );
 }
