@@ -6,11 +6,16 @@ export const ingestCommand: Command = {
   name: "ingest",
   summary:
     "Read Ad Library records (JSONL, JSON array, saved API pages; gzip ok), clean, store with signals",
-  usage: "avakit ingest [--db PATH] [--batch-size N] [--quiet] FILE...",
+  usage: "avakit ingest [--db PATH] [--batch-size N] [--workers N] [--quiet] FILE...",
   positionals: true,
   options: {
     db: DB_OPTION,
     "batch-size": { type: "string", description: "records per transaction", default: "5000" },
+    workers: {
+      type: "string",
+      description:
+        "worker threads for JSONL parsing and cleaning (0 = main thread; default: cores, at most 4)",
+    },
     quiet: { type: "boolean", description: "no progress on stderr" },
   },
   async run(args) {
@@ -19,6 +24,7 @@ export const ingestCommand: Command = {
       const counts = await ingestFiles(store, args.positionals, {
         batchSize: int(args, "batch-size", 5000)!,
         progress: !bool(args, "quiet"),
+        ...(int(args, "workers") !== undefined ? { workers: int(args, "workers")! } : {}),
       });
       process.stdout.write(`${formatCounts(counts)}\n`);
       return 0;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /** sha256 of a string or bytes, hex. */
 export function sha256(data: string | Uint8Array): string {
@@ -7,7 +7,7 @@ export function sha256(data: string | Uint8Array): string {
 
 /** A short (128-bit) content key, base64url: cheap to keep a million of them in a Set. */
 export function contentKey(data: string): string {
-  return createHash("sha256").update(data).digest("base64url").slice(0, 22);
+  return hash("sha256", data, "base64url").slice(0, 22);
 }
 
 /** JSON with object keys sorted, so equal values hash equally whatever their key order. */

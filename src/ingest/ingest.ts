@@ -1,19 +1,21 @@
 import { access, constants } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { AvakitError } from "../core/errors.js";
-import { contentKey } from "../core/hash.js";
 import { Progress } from "../core/progress.js";
-import {
-  type Ad,
-  type AdSignals,
-  QUARANTINE_RULES,
-  type QuarantineEntry,
-  type QuarantineRule,
-} from "../core/types.js";
-import { computeSignals } from "../signals/compute.js";
+import { QUARANTINE_RULES, type QuarantineRule } from "../core/types.js";
+import { quarantineRowJson } from "../store/rows.js";
 import type { Store, StoredBatch } from "../store/store.js";
-import { bodyKey } from "./clean-text.js";
-import { normalizeRecord } from "./normalize.js";
+import { type LineBatch, readLineBatches } from "./line-batches.js";
+import {
+  type ProcessedRecord,
+  processRecord,
+  quarantineEntry,
+  redactTokens,
+} from "./process-record.js";
 import { readRecords, type SourceRecord } from "./read-records.js";
+import { RecordWorkers } from "./record-workers.js";
+
+export { redactTokens };
 
 /** What an ingest did; `read = kept + unchanged + Σ quarantined` always holds. */
 export interface IngestCounts {
@@ -30,43 +32,40 @@ export interface IngestOptions {
   /** Records per transaction (default 5000). */
   batchSize?: number;
   progress?: boolean;
-}
-
-const MAX_RAW = 64 * 1024;
-
-/** Tokens never reach the store: quarantined raw text has them redacted. */
-export function redactTokens(text: string): string {
-  return text.replace(/(access_token["'=:\s]+)([A-Za-z0-9._|%-]{8,})/gi, "$1[REDACTED]");
+  /**
+   * Worker threads that parse, clean and compute signals for JSONL input (default: the number of
+   * cores, at most 4); 0 processes in the main thread.
+   */
+  workers?: number;
 }
 
 /**
- * The ingest loop shared by file ingest and the crawler: normalise, clean (§3.1), compute
- * signals, deduplicate against the store and the batch, and write each batch in one
- * transaction together with any extra state (the crawler's cursor).
+ * The ingest loop shared by file ingest and the crawler. Per-record work (`processRecord`) may run
+ * in workers; this class does the cross-record half in input order — already stored, duplicate
+ * id, duplicate body (first one wins) — and writes each batch in one transaction together with
+ * any extra state (the crawler's cursor).
  */
 export class Ingestor {
-  readonly counts: IngestCounts = {
-    read: 0,
-    kept: 0,
-    unchanged: 0,
-    quarantined: {},
-    duplicates: 0,
-  };
-  private batch: StoredBatch = { ads: [], quarantine: [] };
-  // Keys committed to the store, and keys of the open batch (merged on commit, dropped on failure).
+  readonly counts: IngestCounts = emptyCounts();
+  private batch: StoredBatch = emptyBatch();
+  private batchCounts: IngestCounts = emptyCounts();
+  // Ids and body keys of ads stored or being stored, plus those of the open batch (pending*),
+  // which `discard` forgets. A batch's keys join the main sets when its flush starts.
   private readonly adIds: Set<string>;
   private readonly bodyKeys: Map<string, string>;
+  // Content keys of records stored before this run: only those are `unchanged`. A record repeated
+  // within the run goes through the rules again (its repeat is a duplicate, quarantined as such).
   private readonly recordKeys: Set<string>;
   private pendingIds = new Set<string>();
   private pendingBodies = new Map<string, string>();
-  private pendingRecords = new Set<string>();
-  private pendingCounts: IngestCounts = emptyCounts();
+  private inflight: Promise<void> | null = null;
+  private failed: unknown = null;
 
   private constructor(
     private readonly store: Store,
     readonly runId: number,
     known: { adIds: Set<string>; bodyKeys: Map<string, string>; recordKeys: Set<string> },
-    private readonly batchSize: number,
+    readonly batchSize: number,
   ) {
     this.adIds = known.adIds;
     this.bodyKeys = known.bodyKeys;
@@ -102,83 +101,53 @@ export class Ingestor {
   }
 
   get pending(): number {
-    return this.batch.ads.length + this.batch.quarantine.length;
+    return this.batch.adRows.length + this.batch.quarantineRows.length;
   }
 
-  /** Takes one record; returns true when the batch is full and should be flushed. */
+  /** Takes one record in process; returns true when the batch is full and should be flushed. */
   accept(rec: SourceRecord): boolean {
-    const c = this.pendingCounts;
+    return this.acceptProcessed(processRecord(rec, this.runId), rec.source, () => rec.text);
+  }
+
+  /**
+   * Takes a record processed by `processRecord` (here or in a worker). `rawText` gives the
+   * record's text if it turns out to be a duplicate. Returns true when the batch is full.
+   */
+  acceptProcessed(p: ProcessedRecord, source: string, rawText: () => string): boolean {
+    this.check();
+    const c = this.batchCounts;
     c.read++;
-    const recordKey = contentKey(rec.text);
-    if (this.recordKeys.has(recordKey) || this.pendingRecords.has(recordKey)) {
+    if (this.recordKeys.has(p.recordKey)) {
       c.unchanged++;
       return false;
     }
-    this.pendingRecords.add(recordKey);
-    const quarantine = (
-      rule: QuarantineRule,
-      detail: string,
-      adId: string | null,
-      pageId: string | null,
-    ) => {
-      const entry: QuarantineEntry = {
-        rule,
-        detail,
-        source: rec.source,
-        line: rec.line,
-        adId,
-        pageId,
-        recordKey,
-        raw: redactTokens(rec.text.length > MAX_RAW ? rec.text.slice(0, MAX_RAW) : rec.text),
-      };
-      this.batch.quarantine.push(entry);
+    if (p.kind === "rejected") {
+      this.batch.quarantineRows.push(p.quarantineRow);
+      c.quarantined[p.rule] = (c.quarantined[p.rule] ?? 0) + 1;
+      return this.full();
+    }
+    const duplicate = (rule: "duplicate_id" | "duplicate_body", detail: string) => {
+      const at = { source, line: p.line, text: rawText(), recordKey: p.recordKey };
+      const entry = quarantineEntry(rule, detail, at, p.adId, p.pageId);
+      this.batch.quarantineRows.push(quarantineRowJson(entry, this.runId));
       c.quarantined[rule] = (c.quarantined[rule] ?? 0) + 1;
-      if (rule === "duplicate_id" || rule === "duplicate_body") c.duplicates++;
+      c.duplicates++;
+      return this.full();
     };
-    if (rec.parseError !== undefined) {
-      quarantine("malformed_json", `${rec.source}:${rec.line}: ${rec.parseError}`, null, null);
-      return this.full();
+    if (this.adIds.has(p.adId) || this.pendingIds.has(p.adId)) {
+      return duplicate("duplicate_id", `ad ${p.adId} is already stored`);
     }
-    const res = normalizeRecord(rec.value);
-    if (!res.ok) {
-      quarantine(res.rule, `${rec.source}:${rec.line}: ${res.detail}`, res.adId, res.pageId);
-      return this.full();
-    }
-    const n = res.ad;
-    if (this.adIds.has(n.adId) || this.pendingIds.has(n.adId)) {
-      quarantine(
-        "duplicate_id",
-        `${rec.source}:${rec.line}: ad ${n.adId} is already stored`,
-        n.adId,
-        n.pageId,
-      );
-      return this.full();
-    }
-    const bKey = contentKey(`${n.pageId}\u0000${bodyKey(n.body)}`);
-    const keptId = this.bodyKeys.get(bKey) ?? this.pendingBodies.get(bKey);
+    const keptId = this.bodyKeys.get(p.bodyKey) ?? this.pendingBodies.get(p.bodyKey);
     if (keptId !== undefined) {
-      quarantine(
+      return duplicate(
         "duplicate_body",
-        `${rec.source}:${rec.line}: same body as ad ${keptId} of page ${n.pageId} (kept ${keptId})`,
-        n.adId,
-        n.pageId,
+        `same body as ad ${keptId} of page ${p.pageId} (kept ${keptId})`,
       );
-      return this.full();
     }
-    const signals: AdSignals | null = computeSignals(n);
-    if (!signals) {
-      quarantine(
-        "no_us_state_delivery",
-        `${rec.source}:${rec.line}: delivery only outside the 50 states and DC (${n.regions.map((r) => r.region).join(", ")})`,
-        n.adId,
-        n.pageId,
-      );
-      return this.full();
-    }
-    const ad: Ad = { ...n, source: rec.source, line: rec.line, recordKey };
-    this.pendingIds.add(n.adId);
-    this.pendingBodies.set(bKey, n.adId);
-    this.batch.ads.push({ ad, bodyKey: bKey, signals });
+    this.pendingIds.add(p.adId);
+    this.pendingBodies.set(p.bodyKey, p.adId);
+    this.batch.adRows.push(p.adRow);
+    this.batch.signalRows.push(p.signalRow);
     c.kept++;
     return this.full();
   }
@@ -187,50 +156,91 @@ export class Ingestor {
     return this.pending >= this.batchSize;
   }
 
-  /**
-   * Writes the open batch, and `alsoInTransaction` (e.g. a crawl cursor), in one transaction.
-   * On failure nothing of the batch is stored and the error propagates.
-   */
-  async flush(alsoInTransaction?: () => Promise<void>): Promise<void> {
-    const batch = this.batch;
-    try {
-      await this.store.transaction(async () => {
-        await this.store.appendBatch(batch, this.runId);
-        if (alsoInTransaction) await alsoInTransaction();
-      });
-    } catch (err) {
-      this.resetPending();
-      throw err;
+  private check(): void {
+    if (this.failed !== null) {
+      throw new AvakitError("ingest stopped after a failed write", { cause: this.failed });
     }
-    for (const id of this.pendingIds) this.adIds.add(id);
-    for (const [k, v] of this.pendingBodies) this.bodyKeys.set(k, v);
-    for (const k of this.pendingRecords) this.recordKeys.add(k);
-    addCounts(this.counts, this.pendingCounts);
-    this.resetPending();
   }
 
-  /** Forgets the open batch (after a failed flush, or when a page must be re-fetched). */
+  /**
+   * Writes the open batch, and `alsoInTransaction` (e.g. a crawl cursor), in one transaction,
+   * and waits for it. On failure nothing of the batch is stored and the error propagates.
+   */
+  async flush(alsoInTransaction?: () => Promise<void>): Promise<void> {
+    this.startFlush(alsoInTransaction);
+    await this.drain();
+  }
+
+  /**
+   * Starts writing the open batch while the caller goes on reading (the store works on its own
+   * threads); waits first for the previous write, so at most one is in flight.
+   */
+  async flushInBackground(): Promise<void> {
+    await this.drain();
+    this.startFlush();
+  }
+
+  /** Waits for the write in flight, if any; rethrows its error. */
+  async drain(): Promise<void> {
+    const f = this.inflight;
+    this.inflight = null;
+    if (f) await f;
+    this.check();
+  }
+
+  private startFlush(alsoInTransaction?: () => Promise<void>): void {
+    this.check();
+    const batch = this.batch;
+    const counts = this.batchCounts;
+    for (const id of this.pendingIds) this.adIds.add(id);
+    for (const [k, v] of this.pendingBodies) this.bodyKeys.set(k, v);
+    this.resetPending();
+    const previous = this.inflight ?? Promise.resolve();
+    this.inflight = previous.then(async () => {
+      try {
+        await this.store.transaction(async () => {
+          await this.store.appendBatch(batch);
+          if (alsoInTransaction) await alsoInTransaction();
+        });
+        addCounts(this.counts, counts);
+      } catch (err) {
+        this.failed = err;
+        throw err;
+      }
+    });
+    // A failure is reported by the next drain(); don't let it go unhandled meanwhile.
+    this.inflight.catch(() => undefined);
+  }
+
+  /** Forgets the open batch (when a page must be re-fetched). */
   discard(): void {
     this.resetPending();
   }
 
   private resetPending(): void {
-    this.batch = { ads: [], quarantine: [] };
+    this.batch = emptyBatch();
+    this.batchCounts = emptyCounts();
     this.pendingIds = new Set();
     this.pendingBodies = new Map();
-    this.pendingRecords = new Set();
-    this.pendingCounts = emptyCounts();
   }
 
-  /** Records the run's counts; call once at the end. */
+  /** Writes what is left and records the run's counts; call once at the end. */
   async finish(): Promise<IngestCounts> {
-    if (this.pending > 0 || this.pendingCounts.read > 0) await this.flush();
-    await this.store.run(
-      "UPDATE ingest_runs SET finished_at = now(), counts = $1 WHERE run_id = $2",
-      [JSON.stringify(this.counts), this.runId],
-    );
+    if (this.failed === null && (this.pending > 0 || this.batchCounts.read > 0)) this.startFlush();
+    try {
+      await this.drain();
+    } finally {
+      await this.store.run(
+        "UPDATE ingest_runs SET finished_at = now(), counts = $1 WHERE run_id = $2",
+        [JSON.stringify(this.counts), this.runId],
+      );
+    }
     return this.counts;
   }
+}
+
+function emptyBatch(): StoredBatch {
+  return { adRows: [], signalRows: [], quarantineRows: [] };
 }
 
 function emptyCounts(): IngestCounts {
@@ -247,9 +257,15 @@ function addCounts(into: IngestCounts, from: IngestCounts): void {
   }
 }
 
+export function defaultWorkers(): number {
+  return Math.min(4, availableParallelism());
+}
+
 /**
  * `avakit ingest`: every file is checked to be readable first (a clear error naming it), then
- * streamed in batches. A file that fails part-way keeps the batches already committed.
+ * streamed in batches. JSONL goes through the worker threads in batches of lines; other formats
+ * (JSON arrays, saved pages) are read and processed in process. A file that fails part-way keeps
+ * the batches already committed.
  */
 export async function ingestFiles(
   store: Store,
@@ -272,26 +288,70 @@ export async function ingestFiles(
     unit: "records",
     enabled: opts.progress ?? false,
   });
-  let read = 0;
-  for (const p of paths) {
-    try {
-      for await (const rec of readRecords(p)) {
-        read++;
-        if (ingestor.accept(rec)) await ingestor.flush();
-        if ((read & 1023) === 0) progress.update(read, `${ingestor.counts.kept} kept`);
+  const nWorkers = opts.workers ?? defaultWorkers();
+  const workers = nWorkers > 0 ? new RecordWorkers(nWorkers) : null;
+  const tick = () => {
+    const c = ingestor.counts;
+    progress.update(c.read, `${c.kept} kept`);
+  };
+  try {
+    for (const p of paths) {
+      try {
+        await ingestFile(ingestor, p, workers, tick);
+      } catch (err) {
+        // Keep what was read before the failure, then report it.
+        await ingestor.finish().catch(() => undefined);
+        throw err instanceof AvakitError
+          ? err
+          : new AvakitError(`${p}: ${(err as Error).message}`, { cause: err });
       }
-    } catch (err) {
-      // Keep what was read before the failure, then report it.
-      await ingestor.finish();
-      throw err instanceof AvakitError
-        ? err
-        : new AvakitError(`${p}: ${(err as Error).message}`, { cause: err });
     }
+  } finally {
+    await workers?.close();
   }
   const counts = await ingestor.finish();
-  progress.update(read);
+  progress.update(counts.read);
   progress.done(`${counts.kept} kept`);
   return counts;
+}
+
+async function ingestFile(
+  ingestor: Ingestor,
+  path: string,
+  workers: RecordWorkers | null,
+  tick: () => void,
+): Promise<void> {
+  const lineBatches = await readLineBatches(path);
+  if (!lineBatches) {
+    // Not JSONL: JSON array, saved page or single document, read and processed in process.
+    let n = 0;
+    for await (const rec of readRecords(path)) {
+      if (ingestor.accept(rec)) await ingestor.flushInBackground();
+      if ((++n & 1023) === 0) tick();
+    }
+    return;
+  }
+  // Up to two batches per worker in flight; results are taken in input order.
+  const queue: { batch: LineBatch; result: Promise<ProcessedRecord[]> }[] = [];
+  const maxInFlight = Math.max(1, (workers?.size ?? 0) * 2);
+  const take = async () => {
+    const { batch, result } = queue.shift()!;
+    for (const p of await result) {
+      if (ingestor.acceptProcessed(p, path, () => batch.textOf(p.line))) {
+        await ingestor.flushInBackground();
+      }
+    }
+    tick();
+  };
+  for await (const batch of lineBatches) {
+    const result = workers
+      ? workers.process(batch, path, ingestor.runId)
+      : Promise.resolve(batch.processAll(path, ingestor.runId));
+    result.catch(() => undefined); // awaited in order by take(); not unhandled meanwhile
+    queue.push({ batch, result });
+    if (queue.length >= maxInFlight) await take();
+  }
+  while (queue.length > 0) await take();
 }
 
 /** The counts as the lines `avakit ingest` prints. */

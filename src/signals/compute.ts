@@ -51,12 +51,29 @@ export function regionInterest(stateShares: readonly number[]): number[] {
 
 /** Names ordered by value, highest first; ties broken alphabetically. */
 export function rankNames(values: readonly number[], names: readonly string[]): string[] {
+  const order = alphabeticalOrder(names);
   const idx = values.map((_, i) => i);
-  idx.sort(
-    (a, b) =>
-      values[b]! - values[a]! || (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0),
-  );
+  idx.sort((a, b) => values[b]! - values[a]! || order[a]! - order[b]!);
   return idx.map((i) => names[i]!);
+}
+
+// Alphabetical position of each name, computed once per names array (US_STATES, CENSUS_REGIONS),
+// so the many zero-interest ties compare numbers, not strings.
+const ORDER_CACHE = new WeakMap<readonly string[], number[]>();
+
+function alphabeticalOrder(names: readonly string[]): number[] {
+  let order = ORDER_CACHE.get(names);
+  if (!order) {
+    const sorted = names
+      .map((n, i) => [n, i] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    order = new Array<number>(names.length);
+    sorted.forEach(([, i], pos) => {
+      order![i] = pos;
+    });
+    ORDER_CACHE.set(names, order);
+  }
+  return order;
 }
 
 /** Ranks (1 = highest value) with ties given their average rank, as Spearman's ρ needs. */

@@ -23,6 +23,17 @@ const BY_LOWER = new Map(US_STATES.map((s) => [s.toLowerCase(), s] as const));
  * territories, "Unknown"), kept in storage but outside the state ranking.
  */
 export function canonicalRegion(name: string): string {
+  const hit = CANONICAL_CACHE.get(name);
+  if (hit !== undefined) return hit;
+  const canonical = canonicalize(name);
+  if (CANONICAL_CACHE.size < 100_000) CANONICAL_CACHE.set(name, canonical);
+  return canonical;
+}
+
+// Region names repeat across millions of ads: remember each raw spelling's canonical name.
+const CANONICAL_CACHE = new Map<string, string>();
+
+function canonicalize(name: string): string {
   const trimmed = name.trim().replace(/\s+/g, " ");
   const lower = trimmed.toLowerCase();
   return ALIASES.get(lower) ?? BY_LOWER.get(lower) ?? trimmed;

@@ -1,6 +1,7 @@
 import { AvakitError } from "../core/errors.js";
 import type { Range } from "../core/types.js";
-import { demographicsFromColumn, regionsFromColumns, type Store } from "../store/store.js";
+import { demographicsFromColumn, regionsFromColumns } from "../store/rows.js";
+import type { Store } from "../store/store.js";
 import { computeSignals, rangeText } from "./compute.js";
 import { CENSUS_REGIONS, US_STATES } from "./geography.js";
 

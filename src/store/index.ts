@@ -1,2 +1,3 @@
+export * from "./rows.js";
 export { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 export { Store, type StoredBatch, type StoreOptions } from "./store.js";

@@ -1,24 +1,10 @@
-import { existsSync } from "node:fs";
-import {
-  BOOLEAN,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBInstance,
-  type DuckDBType,
-  type DuckDBValue,
-  INTEGER,
-  VARCHAR,
-} from "@duckdb/node-api";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { AvakitError } from "../core/errors.js";
-import type {
-  Ad,
-  AdSignals,
-  DemographicShare,
-  QuarantineEntry,
-  RegionShare,
-} from "../core/types.js";
-import { stateIndex, US_STATES } from "../signals/geography.js";
+import { AD_COLUMNS, type Column, QUARANTINE_COLUMNS, SIGNAL_COLUMNS } from "./rows.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 
 export interface StoreOptions {
@@ -27,16 +13,20 @@ export interface StoreOptions {
   mustExist?: boolean;
 }
 
-/** A batch written in one transaction: kept ads with their signals, and quarantined records. */
+/**
+ * A batch written in one transaction: rows already serialised by rows.ts (adRowJson,
+ * signalRowJson, quarantineRowJson), one JSON object per row.
+ */
 export interface StoredBatch {
-  ads: { ad: Ad; bodyKey: string; signals: AdSignals }[];
-  quarantine: QuarantineEntry[];
+  adRows: string[];
+  signalRows: string[];
+  quarantineRows: string[];
 }
-
-const CHUNK = 2048;
 
 /** The DuckDB store: the only module that touches @duckdb/node-api. */
 export class Store {
+  private scratch: string | undefined;
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
@@ -69,6 +59,7 @@ export class Store {
   close(): void {
     this.conn.closeSync();
     this.instance.closeSync();
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
   }
 
   async schemaVersion(): Promise<number> {
@@ -152,167 +143,51 @@ export class Store {
   }
 
   /** Appends a batch; call inside `transaction`. */
-  async appendBatch(batch: StoredBatch, runId: number): Promise<void> {
-    if (batch.ads.length > 0) {
-      await appendRows(
-        this.conn,
-        "ads",
-        AD_COLUMNS,
-        batch.ads.map((x) => ({ ad: x.ad, bodyKey: x.bodyKey, runId })),
-      );
-      await appendRows(
-        this.conn,
-        "signals",
-        SIGNAL_COLUMNS,
-        batch.ads.map((x) => x.signals),
-      );
-    }
-    if (batch.quarantine.length > 0) {
-      await appendRows(
-        this.conn,
-        "quarantine",
-        QUARANTINE_COLUMNS,
-        batch.quarantine.map((q) => ({ q, runId })),
-      );
-    }
+  async appendBatch(batch: StoredBatch): Promise<void> {
+    await insertRows(this, "ads", AD_COLUMNS, batch.adRows);
+    await insertRows(this, "signals", SIGNAL_COLUMNS, batch.signalRows);
+    await insertRows(this, "quarantine", QUARANTINE_COLUMNS, batch.quarantineRows);
+  }
+
+  /** A private folder for bulk-insert files, removed on close. */
+  scratchDir(): string {
+    this.scratch ??= mkdtempSync(join(tmpdir(), "avakit-"));
+    return this.scratch;
   }
 }
 
-/** One stored column: its name (checked against the table in tests), the type appended, the value. */
-export type Column<T> = readonly [name: string, type: DuckDBType, value: (item: T) => DuckDBValue];
-
-async function appendRows<T>(
-  conn: DuckDBConnection,
+/**
+ * Bulk insert through a newline-delimited JSON file that DuckDB reads with `read_json` (in C++, on
+ * its own threads, while JavaScript goes on preparing the next batch): measured about twice as
+ * fast as the appender's per-value conversion here, and it keeps the insert inside the caller's
+ * transaction like any other statement.
+ */
+async function insertRows(
+  store: Store,
   table: string,
-  columns: readonly Column<T>[],
-  items: readonly T[],
+  columns: readonly Column[],
+  rows: readonly string[],
 ): Promise<void> {
-  const types = columns.map((c) => c[1]);
-  const app = await conn.createAppender(table);
+  if (rows.length === 0) return;
+  const lines = rows;
+  const file = join(store.scratchDir(), `${table}-${++fileSeq}.jsonl`);
+  await writeFile(file, `${lines.join("\n")}\n`);
   try {
-    for (let s = 0; s < items.length; s += CHUNK) {
-      const n = Math.min(CHUNK, items.length - s);
-      const cols: DuckDBValue[][] = columns.map((col) => {
-        const get = col[2];
-        const out = new Array<DuckDBValue>(n);
-        for (let k = 0; k < n; k++) out[k] = get(items[s + k]!);
-        return out;
-      });
-      const chunk = DuckDBDataChunk.create(types, n);
-      chunk.setColumns(cols);
-      app.appendDataChunk(chunk);
-    }
-    app.flushSync();
+    const spec = columns.map(([name, type]) => `${quoteIdent(name)}: '${type}'`).join(", ");
+    await store.run(
+      `INSERT INTO ${quoteIdent(table)} BY NAME SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${spec}}, maximum_object_size = 268435456)`,
+    );
   } finally {
-    app.closeSync();
+    await rm(file, { force: true });
   }
 }
 
-type AdItem = { ad: Ad; bodyKey: string; runId: number };
+let fileSeq = 0;
 
-// Dates and big integers are appended as VARCHAR/DOUBLE and DuckDB casts them to the column type.
-export const AD_COLUMNS: readonly Column<AdItem>[] = [
-  ["ad_id", VARCHAR, (x) => x.ad.adId],
-  ["page_id", VARCHAR, (x) => x.ad.pageId],
-  ["page_name", VARCHAR, (x) => x.ad.pageName],
-  ["byline", VARCHAR, (x) => x.ad.byline],
-  ["body", VARCHAR, (x) => x.ad.body],
-  ["bodies", VARCHAR, (x) => (x.ad.bodies.length > 1 ? JSON.stringify(x.ad.bodies) : null)],
-  ["title", VARCHAR, (x) => x.ad.title],
-  ["link_caption", VARCHAR, (x) => x.ad.linkCaption],
-  ["link_description", VARCHAR, (x) => x.ad.linkDescription],
-  ["platforms", VARCHAR, (x) => JSON.stringify(x.ad.platforms)],
-  ["languages", VARCHAR, (x) => JSON.stringify(x.ad.languages)],
-  ["currency", VARCHAR, (x) => x.ad.currency],
-  ["created_date", VARCHAR, (x) => x.ad.createdDate],
-  ["start_date", VARCHAR, (x) => x.ad.startDate],
-  ["end_date", VARCHAR, (x) => x.ad.endDate],
-  ["spend_lower", DOUBLE, (x) => x.ad.spend?.lower ?? null],
-  ["spend_upper", DOUBLE, (x) => x.ad.spend?.upper ?? null],
-  ["impressions_lower", DOUBLE, (x) => x.ad.impressions?.lower ?? null],
-  ["impressions_upper", DOUBLE, (x) => x.ad.impressions?.upper ?? null],
-  ["audience_lower", DOUBLE, (x) => x.ad.audienceSize?.lower ?? null],
-  ["audience_upper", DOUBLE, (x) => x.ad.audienceSize?.upper ?? null],
-  ["state_delivery", VARCHAR, (x) => JSON.stringify(stateVector(x.ad.regions))],
-  ["other_regions", VARCHAR, (x) => otherRegionsJson(x.ad.regions)],
-  [
-    "demographics",
-    VARCHAR,
-    (x) => JSON.stringify(x.ad.demographics.map((d) => [d.age, d.gender, d.share])),
-  ],
-  ["snapshot_url", VARCHAR, (x) => x.ad.snapshotUrl],
-  ["media", VARCHAR, (x) => JSON.stringify(x.ad.media)],
-  ["source", VARCHAR, (x) => x.ad.source],
-  ["line", INTEGER, (x) => x.ad.line],
-  ["record_key", VARCHAR, (x) => x.ad.recordKey],
-  ["body_key", VARCHAR, (x) => x.bodyKey],
-  ["synthetic", BOOLEAN, (x) => x.ad.synthetic],
-  ["run_id", INTEGER, (x) => x.runId],
-];
-
-export const SIGNAL_COLUMNS: readonly Column<AdSignals>[] = [
-  ["ad_id", VARCHAR, (s) => s.adId],
-  ["top_state", VARCHAR, (s) => s.topStates[0] ?? s.stateRanking[0]!],
-  ["top_states", VARCHAR, (s) => JSON.stringify(s.topStates)],
-  ["top_region", VARCHAR, (s) => s.regionRanking[0]!],
-  ["best_age_group", VARCHAR, (s) => s.bestAgeGroup],
-  ["best_gender", VARCHAR, (s) => s.bestGender],
-  ["impressions_per_usd", DOUBLE, (s) => s.impressionsPerUsd],
-];
-
-type QuarantineItem = { q: QuarantineEntry; runId: number };
-
-export const QUARANTINE_COLUMNS: readonly Column<QuarantineItem>[] = [
-  ["rule", VARCHAR, (x) => x.q.rule],
-  ["detail", VARCHAR, (x) => x.q.detail],
-  ["source", VARCHAR, (x) => x.q.source],
-  ["line", INTEGER, (x) => x.q.line],
-  ["ad_id", VARCHAR, (x) => x.q.adId],
-  ["page_id", VARCHAR, (x) => x.q.pageId],
-  ["record_key", VARCHAR, (x) => x.q.recordKey],
-  ["raw", VARCHAR, (x) => x.q.raw],
-  ["run_id", INTEGER, (x) => x.runId],
-];
-
-/** Delivery shares of the 51 states in US_STATES order, as given (not renormalised). */
-export function stateVector(regions: readonly RegionShare[]): number[] {
-  const v = new Array<number>(US_STATES.length).fill(0);
-  for (const r of regions) {
-    const i = stateIndex(r.region);
-    if (i >= 0) v[i]! += r.share;
-  }
-  return v;
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
-function otherRegionsJson(regions: readonly RegionShare[]): string | null {
-  let out: [string, number][] | null = null;
-  for (const r of regions) {
-    if (stateIndex(r.region) >= 0) continue;
-    out ??= [];
-    out.push([r.region, r.share]);
-  }
-  return out ? JSON.stringify(out) : null;
-}
-
-/** The region list of an ad back from its stored columns: reached states, then other regions. */
-export function regionsFromColumns(
-  stateDelivery: string,
-  otherRegions: string | null,
-): RegionShare[] {
-  const v = JSON.parse(stateDelivery) as number[];
-  const out: RegionShare[] = [];
-  v.forEach((share, i) => {
-    if (share > 0) out.push({ region: US_STATES[i]!, share });
-  });
-  if (otherRegions) {
-    for (const [region, share] of JSON.parse(otherRegions) as [string, number][])
-      out.push({ region, share });
-  }
-  return out;
-}
-
-export function demographicsFromColumn(json: string): DemographicShare[] {
-  return (JSON.parse(json) as [DemographicShare["age"], DemographicShare["gender"], number][]).map(
-    ([age, gender, share]) => ({ age, gender, share }),
-  );
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
