@@ -4,6 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { AvakitError } from "../core/errors.js";
+import {
+  AD_COLUMNS,
+  adRow,
+  QUARANTINE_COLUMNS,
+  quarantineRow,
+  SIGNAL_COLUMNS,
+  signalRow,
+} from "./rows.js";
 import { SCHEMA_VERSION } from "./schema.js";
 import { Store } from "./store.js";
 
@@ -78,4 +86,103 @@ test("read-only open of a missing database names the file", async () => {
     Store.open("/nonexistent/dir/x.duckdb", { readOnly: true }),
     (e: unknown) => e instanceof AvakitError && e.message.includes("/nonexistent/dir/x.duckdb"),
   );
+});
+
+test("row serialisers write exactly the columns of their tables, in table order", async () => {
+  const { path, cleanup } = tempDb();
+  try {
+    const s = await Store.open(path);
+    const cols = async (t: string) =>
+      (
+        await s.query<{ column_name: string }>(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`,
+        )
+      ).map((r) => r.column_name);
+    const ad = {
+      adId: "1",
+      pageId: "2",
+      pageName: null,
+      byline: null,
+      body: "b",
+      bodies: ["b"],
+      title: null,
+      linkCaption: null,
+      linkDescription: null,
+      platforms: [],
+      languages: [],
+      currency: "USD",
+      createdDate: null,
+      startDate: "2020-01-01",
+      endDate: null,
+      spend: null,
+      impressions: null,
+      audienceSize: null,
+      regions: [{ region: "Ohio", share: 1 }],
+      demographics: [],
+      snapshotUrl: null,
+      media: [],
+      synthetic: false,
+    };
+    const prov = { source: "f", line: 1, recordKey: "k", bodyKey: "b", runId: 1 };
+    assert.deepEqual(Object.keys(adRow(ad, prov)), await cols("ads"));
+    assert.deepEqual(
+      AD_COLUMNS.map((c) => c[0]),
+      await cols("ads"),
+    );
+    const sig = {
+      adId: "1",
+      stateInterest: [],
+      stateRanking: ["Ohio"],
+      topStates: ["Ohio"],
+      regionInterest: [],
+      regionRanking: ["Midwest"],
+      bestAgeGroup: null,
+      bestGender: null,
+      impressionsPerUsd: null,
+    };
+    assert.deepEqual(Object.keys(signalRow(sig)), await cols("signals"));
+    assert.deepEqual(
+      SIGNAL_COLUMNS.map((c) => c[0]),
+      await cols("signals"),
+    );
+    const q = {
+      rule: "empty_body" as const,
+      detail: "d",
+      source: "f",
+      line: 1,
+      adId: null,
+      pageId: null,
+      recordKey: "k",
+      raw: "{}",
+    };
+    assert.deepEqual(Object.keys(quarantineRow(q, 1)), await cols("quarantine"));
+    assert.deepEqual(
+      QUARANTINE_COLUMNS.map((c) => c[0]),
+      await cols("quarantine"),
+    );
+    // And a batch of them round-trips through the bulk insert.
+    await s.transaction(() =>
+      s.appendBatch({
+        adRows: [JSON.stringify(adRow(ad, prov))],
+        signalRows: [JSON.stringify(signalRow(sig))],
+        quarantineRows: [JSON.stringify(quarantineRow(q, 1))],
+      }),
+    );
+    const [row] = await s.query<{
+      state_delivery: string;
+      start_date: string;
+      bodies: string | null;
+    }>("SELECT state_delivery, strftime(start_date, '%Y-%m-%d') AS start_date, bodies FROM ads");
+    assert.equal(row!.start_date, "2020-01-01");
+    assert.equal(row!.bodies, null);
+    const v = JSON.parse(row!.state_delivery) as number[];
+    assert.equal(v.length, 51);
+    assert.equal(
+      v.reduce((a, b) => a + b, 0),
+      1,
+    );
+    s.close();
+  } finally {
+    cleanup();
+  }
 });
