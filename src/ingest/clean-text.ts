@@ -5,13 +5,31 @@
  */
 const URL_RE =
   /\b(?:(?:https?|ftp):\/\/[^\s<>"]+|www\.[^\s<>"]+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|gov|edu|io|co|us|ly|me|info|biz|app|ai|tv|gl|gg|link|page|site)\/[^\s<>"]*)/gi;
-const TRAILING = /[.,;:!?)\]}'"]+$/;
+const TRAILING = ".,;:!?)]}'\"";
+const OPENER: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+
+/** Length of the sentence punctuation at the end of a matched URL; a closing bracket that
+ * matches an opening one inside the URL ("wiki/Foo_(bar)") belongs to the URL. */
+function trailingLength(m: string): number {
+  let end = m.length;
+  while (end > 0) {
+    const ch = m[end - 1]!;
+    if (!TRAILING.includes(ch)) break;
+    const open = OPENER[ch];
+    if (open !== undefined) {
+      const body = m.slice(0, end - 1);
+      if (body.split(open).length > body.split(ch).length) break;
+    }
+    end--;
+  }
+  return m.length - end;
+}
 
 export function replaceUrls(text: string): string {
   if (!/[./]/.test(text)) return text;
   return text.replace(URL_RE, (m) => {
-    const trail = TRAILING.exec(m);
-    return trail ? `[URL]${trail[0]}` : "[URL]";
+    const n = trailingLength(m);
+    return n > 0 ? `[URL]${m.slice(m.length - n)}` : "[URL]";
   });
 }
 

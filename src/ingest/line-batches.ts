@@ -161,7 +161,8 @@ export async function readLineBatches(path: string): Promise<AsyncIterable<LineB
     stream.destroy();
     return null;
   }
-  return batches(first, it, stream);
+  const bom = first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf;
+  return batches(bom ? first.subarray(3) : first, it, stream);
 }
 
 async function* batches(

@@ -145,11 +145,28 @@ export function parseDemographics(v: unknown, path: string): DemographicShare[] 
   return [...merged.values()];
 }
 
-/** `ad_snapshot_url` without its access_token (old exports embedded the token in it). */
+/**
+ * `ad_snapshot_url` without its access_token (old exports embedded the token in it): every
+ * `access_token` query parameter is removed, wherever it is and however often it appears.
+ */
 export function stripToken(url: string): string {
-  return url
-    .replace(/([?&])access_token=[^&#]*(&?)/gi, (_m, sep: string, amp: string) => (amp ? sep : ""))
-    .replace(/[?&]$/, "");
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const hashAt = url.indexOf("#", q);
+  const query = url.slice(q + 1, hashAt < 0 ? url.length : hashAt);
+  const kept = query.split("&").filter((p) => p !== "" && !isTokenParam(p));
+  return `${url.slice(0, q)}${kept.length > 0 ? `?${kept.join("&")}` : ""}${hashAt < 0 ? "" : url.slice(hashAt)}`;
+}
+
+function isTokenParam(param: string): boolean {
+  const name = param.split("=", 1)[0]!;
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // keep the raw name
+  }
+  return decoded.trim().toLowerCase() === "access_token";
 }
 
 function idFromSnapshotUrl(url: string | null): string | null {
@@ -174,8 +191,8 @@ export function normalizeRecord(value: unknown): NormalizeResult {
   let pageId: string | null = null;
   try {
     const snapshotRaw = optString(r.ad_snapshot_url, "ad_snapshot_url");
-    adId = optString(r.id, "id") ?? idFromSnapshotUrl(snapshotRaw);
-    pageId = optString(r.page_id, "page_id");
+    adId = optString(r.id, "id")?.trim() || idFromSnapshotUrl(snapshotRaw);
+    pageId = optString(r.page_id, "page_id")?.trim() || null;
     const pageName = optString(r.page_name, "page_name");
     const bodiesRaw = stringList(
       pick(r, "ad_creative_bodies", "ad_creative_body"),
@@ -204,7 +221,11 @@ export function normalizeRecord(value: unknown): NormalizeResult {
       "estimated_audience_size",
     );
     const regionField =
-      r.delivery_by_region !== undefined ? "delivery_by_region" : "region_distribution";
+      (r.delivery_by_region === undefined || r.delivery_by_region === null) &&
+      r.region_distribution !== undefined &&
+      r.region_distribution !== null
+        ? "region_distribution"
+        : "delivery_by_region";
     const regions = parseRegions(pick(r, "delivery_by_region", "region_distribution"), regionField);
     const demographics = parseDemographics(r.demographic_distribution, "demographic_distribution");
     const platforms = stringList(r.publisher_platforms, "publisher_platforms");

@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AvakitError } from "../core/errors.js";
@@ -19,20 +18,19 @@ export interface SourceRecord {
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 async function sniff(path: string): Promise<{ gzip: boolean }> {
-  let fh: Awaited<ReturnType<typeof open>>;
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
     fh = await open(path, "r");
-  } catch (err) {
-    throw new AvakitError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
-      cause: err,
-    });
-  }
-  try {
     const buf = Buffer.alloc(2);
     const { bytesRead } = await fh.read(buf, 0, 2, 0);
     return { gzip: bytesRead === 2 && buf[0] === GZIP_MAGIC[0] && buf[1] === GZIP_MAGIC[1] };
+  } catch (err) {
+    // Opening a directory succeeds on Linux and fails on read (EISDIR): same clear error.
+    throw new AvakitError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+      cause: err,
+    });
   } finally {
-    await fh.close();
+    await fh?.close();
   }
 }
 
@@ -58,7 +56,7 @@ export async function* readRecords(path: string): AsyncGenerator<SourceRecord> {
   const { gzip } = await sniff(path);
   const stream = openText(path, gzip);
   try {
-    yield* readStream(stream, path);
+    yield* readText(stream, path);
   } catch (err) {
     if (err instanceof AvakitError) throw err;
     throw new AvakitError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
@@ -67,9 +65,19 @@ export async function* readRecords(path: string): AsyncGenerator<SourceRecord> {
   }
 }
 
-async function* readStream(stream: Readable, source: string): AsyncGenerator<SourceRecord> {
+/** Above this, a file that is not JSONL is refused rather than read into memory as one document. */
+const MAX_DOCUMENT = 256 * 1024 * 1024;
+
+/**
+ * The format detection and parsing of `readRecords`, on any stream of text chunks (exported so
+ * tests can feed it chunks of any size).
+ */
+export async function* readText(
+  chunks: AsyncIterable<string>,
+  source: string,
+): AsyncGenerator<SourceRecord> {
   // Peek at the first non-blank character to choose the format.
-  const iter = stream[Symbol.asyncIterator]() as AsyncIterator<string>;
+  const iter = chunks[Symbol.asyncIterator]();
   let head = "";
   for (;;) {
     const { value, done } = await iter.next();
@@ -77,6 +85,8 @@ async function* readStream(stream: Readable, source: string): AsyncGenerator<Sou
     head += value;
     if (/\S/.test(head)) break;
   }
+  // A UTF-8 byte order mark (files saved on Windows) is not part of the JSON.
+  if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
   const rest: AsyncIterable<string> = {
     [Symbol.asyncIterator]: () => iter,
   };
@@ -92,28 +102,39 @@ async function* readStream(stream: Readable, source: string): AsyncGenerator<Sou
   if (firstLine.done) return;
   const [lineNo0, text0] = firstLine.value;
   let parsed0: unknown;
-  let ok0 = true;
+  let error0: string | null = null;
   try {
     parsed0 = JSON.parse(text0);
-  } catch {
-    ok0 = false;
+  } catch (err) {
+    error0 = (err as Error).message;
   }
-  if (!ok0) {
-    let doc = text0;
-    for await (const [, t] of { [Symbol.asyncIterator]: () => lines }) {
-      doc += `\n${t}`;
-      if (doc.length > 256 * 1024 * 1024) {
+  if (error0 !== null) {
+    const all: [number, string][] = [[lineNo0, text0]];
+    let size = text0.length;
+    for await (const l of { [Symbol.asyncIterator]: () => lines }) {
+      all.push(l);
+      size += l[1].length + 1;
+      if (size > MAX_DOCUMENT) {
         throw new AvakitError(
           `${source}: not JSONL (line ${lineNo0} is not a complete JSON value) and too large to read as one JSON document; write one record per line`,
         );
       }
     }
+    const doc = all.map((l) => l[1]).join("\n");
     let value: unknown;
     try {
       value = JSON.parse(doc);
     } catch (err) {
-      // Neither JSONL nor one document: report the first line as malformed, then the rest line by line.
-      yield { source, line: lineNo0, text: text0, parseError: (err as Error).message };
+      // Not one document. JSONL with a bad first line when most other lines are JSON objects or
+      // arrays: report each line on its own. Otherwise one broken (e.g. truncated) document.
+      const parsed = all.slice(1).map(([n, t]) => parseLine(n, t, source));
+      const good = parsed.filter((r) => r.value !== null && typeof r.value === "object").length;
+      if (parsed.length > 0 && good * 2 >= parsed.length) {
+        yield { source, line: lineNo0, text: text0, parseError: error0 };
+        for (const r of parsed) yield* expand(r);
+      } else {
+        yield { source, line: lineNo0, text: doc, parseError: (err as Error).message };
+      }
       return;
     }
     yield* expand({ source, line: lineNo0, text: doc, value });
@@ -121,12 +142,15 @@ async function* readStream(stream: Readable, source: string): AsyncGenerator<Sou
   }
   yield* expand({ source, line: lineNo0, text: text0, value: parsed0 });
   for await (const [lineNo, text] of { [Symbol.asyncIterator]: () => lines }) {
-    try {
-      const value = JSON.parse(text);
-      yield* expand({ source, line: lineNo, text, value });
-    } catch (err) {
-      yield { source, line: lineNo, text, parseError: (err as Error).message };
-    }
+    yield* expand(parseLine(lineNo, text, source));
+  }
+}
+
+function parseLine(line: number, text: string, source: string): SourceRecord {
+  try {
+    return { source, line, text, value: JSON.parse(text) };
+  } catch (err) {
+    return { source, line, text, parseError: (err as Error).message };
   }
 }
 
@@ -175,9 +199,11 @@ async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator<[numbe
 /**
  * Streams the elements of a top-level JSON array without holding the array: a small scanner
  * tracks strings, escapes and nesting depth and cuts at depth-1 commas. Each element is parsed
- * on its own, so one bad element is reported with its line and the rest still read.
+ * on its own, so one bad element is reported with its line and the rest still read. Several
+ * arrays one after the other (e.g. JSONL whose lines are arrays) are read in turn; anything else
+ * outside an array is reported as malformed, one record per line.
  */
-async function* readJsonArray(
+export async function* readJsonArray(
   chunks: AsyncIterable<string>,
   source: string,
 ): AsyncGenerator<SourceRecord> {
@@ -188,24 +214,45 @@ async function* readJsonArray(
   let inElem = false;
   let elem = "";
   let elemLine = 0;
-  let ended = false;
+  // Text outside any array: collected up to the end of its line, then reported.
+  let junk: string | null = null;
+  let junkLine = 0;
+  const junkRecord = (): SourceRecord => {
+    const rec: SourceRecord = {
+      source,
+      line: junkLine,
+      text: (junk ?? "").trim(),
+      parseError: "unexpected text outside the JSON array",
+    };
+    junk = null;
+    return rec;
+  };
   for await (const chunk of chunks) {
     let segStart = inElem ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
-      if (c === 10) line++;
-      if (ended) continue;
+      if (c === 10) {
+        line++;
+        if (junk !== null) yield junkRecord();
+      }
       if (inString) {
         if (escaped) escaped = false;
         else if (c === 92) escaped = true;
         else if (c === 34) inString = false;
         continue;
       }
+      const isSpace = c === 32 || c === 10 || c === 13 || c === 9;
       if (depth === 0) {
-        if (c === 91) depth = 1; // the outer '['
+        if (junk !== null) {
+          if (c !== 10 && junk.length < 1000) junk += chunk[i];
+        } else if (c === 91) {
+          depth = 1; // an outer '['
+        } else if (!isSpace && c !== 0xfeff) {
+          junk = chunk[i]!;
+          junkLine = line;
+        }
         continue;
       }
-      const isSpace = c === 32 || c === 10 || c === 13 || c === 9;
       if (depth === 1 && !inElem && !isSpace && c !== 44 && c !== 93) {
         inElem = true;
         segStart = i;
@@ -213,7 +260,9 @@ async function* readJsonArray(
       }
       if (c === 34) inString = true;
       else if (c === 91 || c === 123) depth++;
-      else if (c === 93 || c === 125) {
+      else if (c === 125 && depth === 1) {
+        // A stray '}' between elements: part of a malformed element, not the end of the array.
+      } else if (c === 93 || c === 125) {
         depth--;
         if (depth === 0) {
           if (inElem) {
@@ -222,19 +271,21 @@ async function* readJsonArray(
           }
           inElem = false;
           elem = "";
-          ended = true;
+          elemLine = 0;
         }
       } else if (c === 44 && depth === 1) {
         if (inElem) elem += chunk.slice(segStart, i);
         yield parseElement(elem, elemLine || line, source);
         inElem = false;
         elem = "";
+        elemLine = 0;
         segStart = -1;
       }
     }
     if (inElem && segStart >= 0) elem += chunk.slice(segStart);
   }
-  if (!ended) {
+  if (junk !== null) yield junkRecord();
+  if (depth > 0) {
     yield {
       source,
       line: elemLine || line,

@@ -2,11 +2,19 @@ import { Worker } from "node:worker_threads";
 import type { LineBatch } from "./line-batches.js";
 import type { ProcessedRecord } from "./process-record.js";
 
-// Under tsx (tests, benchmarks from source) this module is a .ts file and so is the worker.
+// Under tsx (tests, benchmarks from source) this module is a .ts file and so is the worker,
+// which then registers the tsx loader itself before importing it.
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
 const WORKER_URL = new URL(
-  import.meta.url.endsWith(".ts") ? "./record-worker.ts" : "./record-worker.js",
+  FROM_SOURCE ? "./record-worker.ts" : "./record-worker.js",
   import.meta.url,
 );
+
+function startWorker(): Worker {
+  if (!FROM_SOURCE) return new Worker(WORKER_URL);
+  const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+  return new Worker(boot, { eval: true });
+}
 
 interface Pending {
   resolve: (r: ProcessedRecord[]) => void;
@@ -26,7 +34,7 @@ export class RecordWorkers {
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(WORKER_URL);
+      const w = startWorker();
       w.on("message", (m: { id: number; results?: ProcessedRecord[]; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
