@@ -38,14 +38,14 @@ test("a closing bracket that matches one inside the URL is part of the URL", () 
   assert.equal(replaceUrls("(https://en.wikipedia.org/wiki/Foo_(bar))."), "([URL]).");
 });
 
-test("text without URLs is unchanged: emails, decimals, abbreviations, bare brand names", () => {
+test("text without URLs is unchanged: emails, decimals, abbreviations, other TLD-like words", () => {
   const plain = [
     "It's official! We're turning AOC into an action figure 👏",
     "Email me at jane@example.com",
     "It costs 3.5 dollars, rated 3.5/10",
     "The U.S. Senate votes on 1.2.2020",
     "and/or",
-    "Amazon.com",
+    "foo.company thing",
     "",
   ];
   for (const t of plain) assert.equal(replaceUrls(t), t, JSON.stringify(t));
@@ -62,4 +62,11 @@ test("bodyKey ignores case and runs of whitespace, nothing else", () => {
   assert.equal(bodyKey("Hello   World\n"), "hello world");
   assert.equal(bodyKey("Hello World"), bodyKey("hello\n\tworld"));
   assert.notEqual(bodyKey("Hello World!"), bodyKey("Hello World"));
+});
+
+test("bare domains of the commonest TLDs are URLs too, with or without a path", () => {
+  assert.equal(replaceUrls("Visit genesiustimes.com today"), "Visit [URL] today");
+  assert.equal(replaceUrls("Shop Amazon.com."), "Shop [URL].");
+  assert.equal(replaceUrls("sub.example.org"), "[URL]");
+  assert.equal(replaceUrls("x.com/path?q=1,"), "[URL],");
 });

@@ -1,10 +1,11 @@
 /**
- * URLs in ad text become "[URL]" (§3.1). Matches scheme URLs (http, https, ftp), "www." hosts and
- * bare domains with a common TLD followed by a path ("bit.ly/abc", "example.org/x"); trailing
- * sentence punctuation and closing brackets stay outside the URL.
+ * URLs in ad text become "[URL]" (§3.1). Matches scheme URLs (http, https, ftp), "www." hosts,
+ * bare domains with a common TLD followed by a path ("bit.ly/abc", "example.org/x"), and bare
+ * domains of the commonest TLDs without a path ("genesiustimes.com", "Amazon.com"); trailing
+ * sentence punctuation and closing brackets stay outside the URL. Emails are left alone.
  */
 const URL_RE =
-  /\b(?:(?:https?|ftp):\/\/[^\s<>"]+|www\.[^\s<>"]+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|gov|edu|io|co|us|ly|me|info|biz|app|ai|tv|gl|gg|link|page|site)\/[^\s<>"]*)/gi;
+  /(?<![@\w.-])(?:(?:https?|ftp):\/\/[^\s<>"]+|www\.[^\s<>"]+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|gov|edu|io|co|us|ly|me|info|biz|app|ai|tv|gl|gg|link|page|site)\/[^\s<>"]*|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|gov|edu)\b(?![.-]?\w))/gi;
 const TRAILING = ".,;:!?)]}'\"";
 const OPENER: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
 
