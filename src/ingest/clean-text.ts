@@ -26,8 +26,12 @@ function trailingLength(m: string): number {
   return m.length - end;
 }
 
+// Cheap test that a text may hold a URL at all, before the full expression runs.
+const MAYBE_URL =
+  /:\/\/|www\.|\.(?:com|org|net|gov|edu|io|co|us|ly|me|info|biz|app|ai|tv|gl|gg|link|page|site)\b/i;
+
 export function replaceUrls(text: string): string {
-  if (!/[./]/.test(text)) return text;
+  if (!MAYBE_URL.test(text)) return text;
   return text.replace(URL_RE, (m) => {
     const n = trailingLength(m);
     return n > 0 ? `[URL]${m.slice(m.length - n)}` : "[URL]";

@@ -175,3 +175,21 @@ test("computeSignals: top states are only states the ad reached", () => {
   assert.equal(s.regionRanking.length, 4);
   assert.equal(s.bestAgeGroup, null);
 });
+
+test("rankNames agrees with a plain comparison sort on random values with ties and zeros", () => {
+  let seed = 42;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let trial = 0; trial < 200; trial++) {
+    const values = US_STATES.map(() =>
+      rnd() < 0.5 ? 0 : Math.floor(rnd() * 5) * (rnd() < 0.1 ? -1 : 1),
+    );
+    const expected = US_STATES.map((_, i) => i)
+      .sort((a, b) => values[b]! - values[a]! || (US_STATES[a]! < US_STATES[b]! ? -1 : 1))
+      .map((i) => US_STATES[i]!);
+    assert.deepEqual(rankNames(values, US_STATES), expected);
+  }
+  assert.deepEqual(rankNames([0, 2, 0], ["c", "a", "b"]), ["a", "b", "c"]);
+});

@@ -52,9 +52,14 @@ export function regionInterest(stateShares: readonly number[]): number[] {
 /** Names ordered by value, highest first; ties broken alphabetically. */
 export function rankNames(values: readonly number[], names: readonly string[]): string[] {
   const order = alphabeticalOrder(names);
+  const cmp = (a: number, b: number) => values[b]! - values[a]! || order[a]! - order[b]!;
   const idx = values.map((_, i) => i);
-  idx.sort((a, b) => values[b]! - values[a]! || order[a]! - order[b]!);
-  return idx.map((i) => names[i]!);
+  if (values.some((v) => v < 0)) return idx.sort(cmp).map((i) => names[i]!);
+  // Most states have no delivery: only the others need the comparison sort; the zeros follow
+  // in alphabetical order, exactly where the comparator would put them.
+  const positive = idx.filter((i) => values[i]! > 0).sort(cmp);
+  const zero = idx.filter((i) => values[i] === 0).sort((a, b) => order[a]! - order[b]!);
+  return [...positive, ...zero].map((i) => names[i]!);
 }
 
 // Alphabetical position of each name, computed once per names array (US_STATES, CENSUS_REGIONS),
