@@ -104,7 +104,7 @@ test("region interest from state shares", () => {
   assert.equal(ri[CENSUS_REGIONS.indexOf("South")], 0);
 });
 
-test("best age group and gender: summed over the other dimension, unknown never wins, ties have none", () => {
+test("best age group and gender: summed over the other dimension, unknowns ignored, ties have none", () => {
   const demo = [
     { age: "25-34", gender: "female", share: 0.2 },
     { age: "25-34", gender: "male", share: 0.1 },
@@ -112,8 +112,10 @@ test("best age group and gender: summed over the other dimension, unknown never 
     { age: "65+", gender: "unknown", share: 0.1 },
     { age: "unknown", gender: "female", share: 0.35 },
   ] as const;
-  assert.equal(bestAgeGroup([...demo]), "65+"); // 0.35 vs 0.30; unknown age (0.35) ignored
-  assert.equal(bestGender([...demo]), "female"); // 0.55 vs 0.35
+  // ages: 25-34 0.30, 65+ 0.25 (its unknown-gender 0.1 ignored); unknown age never wins
+  assert.equal(bestAgeGroup([...demo]), "25-34");
+  // genders: female 0.20 (the unknown-age 0.35 ignored), male 0.35
+  assert.equal(bestGender([...demo]), "male");
   // 0.1 + 0.2 is 0.30000000000000004 in floating point: still a tie with 0.3 at 6 decimals.
   assert.equal(
     bestAgeGroup([
@@ -132,6 +134,19 @@ test("best age group and gender: summed over the other dimension, unknown never 
   );
   assert.equal(bestGender([]), null);
   assert.equal(bestGender([{ age: "18-24", gender: "unknown", share: 1 }]), null);
+});
+
+test("the real sample's first ad: 55-64 and 45-54 tie once unknown gender is ignored", () => {
+  // ad 2447656412147213: 55-64 = 0.094118 (m) + 0.117647 (f), 45-54 = 0.164706 (m) + 0.047059 (f);
+  // both 0.211765.
+  const demo = [
+    { age: "55-64", gender: "male", share: 0.094118 },
+    { age: "55-64", gender: "female", share: 0.117647 },
+    { age: "55-64", gender: "unknown", share: 0.011765 },
+    { age: "45-54", gender: "male", share: 0.164706 },
+    { age: "45-54", gender: "female", share: 0.047059 },
+  ] as const;
+  assert.equal(bestAgeGroup([...demo]), null);
 });
 
 test("impressions per USD from range midpoints; open-ended uses the lower bound", () => {

@@ -121,19 +121,26 @@ function argmaxUnique<K extends string>(
 }
 
 /**
- * Best age group: largest delivery share summed over genders (every gender, unknown included,
- * since those impressions still reached that age); "unknown" age is never a winner; a tie has none.
+ * Best age group: the largest delivery share summed over genders. Cells whose gender or age is
+ * "unknown" are ignored altogether, and "unknown" is never a winner; a tie (at the API's 6
+ * decimals) has no winner. E.g. 0.094118 + 0.117647 and 0.164706 + 0.047059 tie.
  */
 export function bestAgeGroup(demo: readonly DemographicShare[]): AgeGroup | null {
   const sums = new Map<string, number>();
-  for (const d of demo) sums.set(d.age, (sums.get(d.age) ?? 0) + d.share);
+  for (const d of demo) {
+    if (d.gender === "unknown") continue;
+    sums.set(d.age, (sums.get(d.age) ?? 0) + d.share);
+  }
   return argmaxUnique(AGE_GROUPS, sums);
 }
 
-/** Best gender: largest share summed over ages; "unknown" is never a winner; a tie has none. */
+/** Best gender: the largest share summed over ages, the same way (unknowns ignored, ties none). */
 export function bestGender(demo: readonly DemographicShare[]): Gender | null {
   const sums = new Map<string, number>();
-  for (const d of demo) sums.set(d.gender, (sums.get(d.gender) ?? 0) + d.share);
+  for (const d of demo) {
+    if (d.age === "unknown") continue;
+    sums.set(d.gender, (sums.get(d.gender) ?? 0) + d.share);
+  }
   return argmaxUnique(GENDERS, sums);
 }
 
