@@ -1,9 +1,11 @@
-import type {
-  Ad,
-  AdSignals,
-  DemographicShare,
-  QuarantineEntry,
-  RegionShare,
+import {
+  type Ad,
+  type AdSignals,
+  AGE_GROUPS,
+  type DemographicShare,
+  GENDERS,
+  type QuarantineEntry,
+  type RegionShare,
 } from "../core/types.js";
 import { stateIndex, US_STATES } from "../signals/geography.js";
 
@@ -11,8 +13,9 @@ import { stateIndex, US_STATES } from "../signals/geography.js";
  * How records become rows of the store's tables. Pure (no DuckDB), so the ingest workers can
  * serialise rows in parallel; store.ts bulk-inserts them with read_json. Each row is one JSON
  * object whose keys are exactly the table's columns (tests check this against schema.ts).
- * Columns typed JSON hold nested arrays as they are (no JSON-in-a-string escaping) and land in
- * VARCHAR columns as compact JSON text.
+ * List-valued columns are JSON text inside a JSON string: DuckDB then only copies the text (no
+ * parse and re-serialise), and the per-ad vectors hold numbers only, so there is nothing to
+ * escape. In SQL, `state_delivery::DOUBLE[]` gives the vector.
  */
 
 /** A stored column: its name and the type read_json reads it as. */
@@ -24,12 +27,12 @@ export const AD_COLUMNS: readonly Column[] = [
   ["page_name", "VARCHAR"],
   ["byline", "VARCHAR"],
   ["body", "VARCHAR"],
-  ["bodies", "JSON"],
+  ["bodies", "VARCHAR"],
   ["title", "VARCHAR"],
   ["link_caption", "VARCHAR"],
   ["link_description", "VARCHAR"],
-  ["platforms", "JSON"],
-  ["languages", "JSON"],
+  ["platforms", "VARCHAR"],
+  ["languages", "VARCHAR"],
   ["currency", "VARCHAR"],
   ["created_date", "DATE"],
   ["start_date", "DATE"],
@@ -40,11 +43,11 @@ export const AD_COLUMNS: readonly Column[] = [
   ["impressions_upper", "BIGINT"],
   ["audience_lower", "BIGINT"],
   ["audience_upper", "BIGINT"],
-  ["state_delivery", "JSON"],
-  ["other_regions", "JSON"],
-  ["demographics", "JSON"],
+  ["state_delivery", "VARCHAR"],
+  ["other_regions", "VARCHAR"],
+  ["demographics", "VARCHAR"],
   ["snapshot_url", "VARCHAR"],
-  ["media", "JSON"],
+  ["media", "VARCHAR"],
   ["source", "VARCHAR"],
   ["line", "INTEGER"],
   ["record_key", "VARCHAR"],
@@ -69,12 +72,12 @@ export function adRow(ad: Omit<Ad, "source" | "line" | "recordKey">, p: AdProven
     page_name: ad.pageName,
     byline: ad.byline,
     body: ad.body,
-    bodies: ad.bodies.length > 1 ? ad.bodies : null,
+    bodies: ad.bodies.length > 1 ? JSON.stringify(ad.bodies) : null,
     title: ad.title,
     link_caption: ad.linkCaption,
     link_description: ad.linkDescription,
-    platforms: ad.platforms,
-    languages: ad.languages,
+    platforms: JSON.stringify(ad.platforms),
+    languages: JSON.stringify(ad.languages),
     currency: ad.currency,
     created_date: ad.createdDate,
     start_date: ad.startDate,
@@ -85,11 +88,11 @@ export function adRow(ad: Omit<Ad, "source" | "line" | "recordKey">, p: AdProven
     impressions_upper: ad.impressions?.upper ?? null,
     audience_lower: ad.audienceSize?.lower ?? null,
     audience_upper: ad.audienceSize?.upper ?? null,
-    state_delivery: stateVector(ad.regions),
-    other_regions: otherRegions(ad.regions),
-    demographics: ad.demographics.map((d) => [d.age, d.gender, d.share]),
+    state_delivery: JSON.stringify(stateVector(ad.regions)),
+    other_regions: otherRegionsJson(ad.regions),
+    demographics: JSON.stringify(demographicVector(ad.demographics)),
     snapshot_url: ad.snapshotUrl,
-    media: ad.media,
+    media: JSON.stringify(ad.media),
     source: p.source,
     line: p.line,
     record_key: p.recordKey,
@@ -102,7 +105,7 @@ export function adRow(ad: Omit<Ad, "source" | "line" | "recordKey">, p: AdProven
 export const SIGNAL_COLUMNS: readonly Column[] = [
   ["ad_id", "VARCHAR"],
   ["top_state", "VARCHAR"],
-  ["top_states", "JSON"],
+  ["top_states", "VARCHAR"],
   ["top_region", "VARCHAR"],
   ["best_age_group", "VARCHAR"],
   ["best_gender", "VARCHAR"],
@@ -113,7 +116,7 @@ export function signalRow(s: AdSignals): object {
   return {
     ad_id: s.adId,
     top_state: s.topStates[0] ?? s.stateRanking[0]!,
-    top_states: s.topStates,
+    top_states: JSON.stringify(s.topStates),
     top_region: s.regionRanking[0]!,
     best_age_group: s.bestAgeGroup,
     best_gender: s.bestGender,
@@ -169,14 +172,33 @@ export function stateVector(regions: readonly RegionShare[]): number[] {
   return v;
 }
 
-function otherRegions(regions: readonly RegionShare[]): [string, number][] | null {
+function otherRegionsJson(regions: readonly RegionShare[]): string | null {
   let out: [string, number][] | null = null;
   for (const r of regions) {
     if (stateIndex(r.region) >= 0) continue;
     out ??= [];
     out.push([r.region, r.share]);
   }
-  return out;
+  return out ? JSON.stringify(out) : null;
+}
+
+/** Age rows × gender columns of `demographicVector`: Meta's buckets, then "unknown". */
+export const DEMOGRAPHIC_AGES: readonly DemographicShare["age"][] = [...AGE_GROUPS, "unknown"];
+export const DEMOGRAPHIC_GENDERS: readonly DemographicShare["gender"][] = [...GENDERS, "unknown"];
+
+/**
+ * Demographic shares as a fixed-order vector of 24 numbers (age-major: 13-17 female, 13-17 male,
+ * 13-17 unknown, 18-24 female, ...), 0 for cells without delivery.
+ */
+export function demographicVector(demo: readonly DemographicShare[]): number[] {
+  const v = new Array<number>(DEMOGRAPHIC_AGES.length * DEMOGRAPHIC_GENDERS.length).fill(0);
+  for (const d of demo) {
+    const i =
+      DEMOGRAPHIC_AGES.indexOf(d.age) * DEMOGRAPHIC_GENDERS.length +
+      DEMOGRAPHIC_GENDERS.indexOf(d.gender);
+    v[i]! += d.share;
+  }
+  return v;
 }
 
 /** The region list of an ad back from its stored columns: reached states, then other regions. */
@@ -197,8 +219,19 @@ export function regionsFromColumns(
   return out;
 }
 
+/** The demographic cells of an ad back from its stored vector (cells with delivery only). */
 export function demographicsFromColumn(json: string): DemographicShare[] {
-  return (JSON.parse(json) as [DemographicShare["age"], DemographicShare["gender"], number][]).map(
-    ([age, gender, share]) => ({ age, gender, share }),
-  );
+  const v = JSON.parse(json) as number[];
+  const out: DemographicShare[] = [];
+  const g = DEMOGRAPHIC_GENDERS.length;
+  v.forEach((share, i) => {
+    if (share > 0) {
+      out.push({
+        age: DEMOGRAPHIC_AGES[Math.floor(i / g)]!,
+        gender: DEMOGRAPHIC_GENDERS[i % g]!,
+        share,
+      });
+    }
+  });
+  return out;
 }

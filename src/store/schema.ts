@@ -29,7 +29,7 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
         audience_lower BIGINT, audience_upper BIGINT,
         state_delivery VARCHAR NOT NULL,  -- JSON, 51 delivery shares in US_STATES order (0 = none)
         other_regions VARCHAR,            -- JSON [[region, share], ...] outside the 51 (PR, territories, Unknown)
-        demographics VARCHAR NOT NULL,    -- JSON [[age, gender, share], ...]
+        demographics VARCHAR NOT NULL,    -- JSON, 24 shares: ages 13-17..65+, unknown × female, male, unknown
         snapshot_url VARCHAR,             -- never with an access_token
         media VARCHAR NOT NULL,           -- JSON list of media paths/URLs
         source VARCHAR NOT NULL,
