@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { AvakitError } from "../core/errors.js";
 import { US_STATES } from "../signals/geography.js";
 import { readSignals, type SignalRecord } from "../signals/records.js";
+import { demographicsFromColumn } from "../store/rows.js";
 import { Store } from "../store/store.js";
 import { formatCounts, type IngestCounts, ingestFiles } from "./ingest.js";
 
@@ -501,9 +502,7 @@ test("the real sample: 52 read, 11 kept, 41 duplicate bodies", { skip: SAMPLE_SK
     // Lowercase genders normalised: only the canonical values are stored, and best genders follow.
     const demo = await store.query<{ demographics: string }>("SELECT demographics FROM ads");
     const genders = new Set(
-      demo.flatMap((d) =>
-        (JSON.parse(d.demographics) as [string, string, number][]).map((x) => x[1]),
-      ),
+      demo.flatMap((d) => demographicsFromColumn(d.demographics).map((x) => x.gender)),
     );
     assert.deepEqual([...genders].sort(), ["female", "male", "unknown"]);
     const signals = await signalsById(store);

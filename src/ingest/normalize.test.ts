@@ -24,7 +24,7 @@ function record(over: Rec = {}): Rec {
     page_name: "Test Page",
     ad_creative_bodies: ["Vote on Tuesday"],
     ad_creative_link_titles: ["Polls open at 7"],
-    ad_creative_link_captions: ["example.org"],
+    ad_creative_link_captions: ["Example Org"],
     ad_creative_link_descriptions: ["Find your polling place"],
     ad_delivery_start_time: "2019-10-30T22:24:19+0000",
     ad_delivery_stop_time: "2019-11-05T10:00:00+0000",
@@ -79,7 +79,7 @@ test("a current-shape record normalises field by field", () => {
     body: "Vote on Tuesday",
     bodies: ["Vote on Tuesday"],
     title: "Polls open at 7",
-    linkCaption: "example.org",
+    linkCaption: "Example Org",
     linkDescription: "Find your polling place",
     platforms: ["facebook", "instagram"],
     languages: ["en"],
@@ -109,7 +109,7 @@ test("legacy field names give the same ad as the current ones", () => {
   const legacy = record({
     ad_creative_body: "Vote on Tuesday",
     ad_creative_link_title: "Polls open at 7",
-    ad_creative_link_caption: "example.org",
+    ad_creative_link_caption: "Example Org",
     ad_creative_link_description: "Find your polling place",
     funding_entity: "Test PAC",
     region_distribution: [
