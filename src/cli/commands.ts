@@ -1,7 +1,15 @@
 import type { Command } from "./command.js";
 import { crawlCommand } from "./crawl.js";
+import { demoCommand } from "./demo.js";
 import { ingestCommand } from "./ingest.js";
 import { signalsCommand } from "./signals.js";
+import { synthCommand } from "./synth.js";
 
 /** Every CLI command, in the order `avakit --help` lists them. */
-export const commands: Command[] = [ingestCommand, crawlCommand, signalsCommand];
+export const commands: Command[] = [
+  demoCommand,
+  ingestCommand,
+  crawlCommand,
+  signalsCommand,
+  synthCommand,
+];
