@@ -47,7 +47,12 @@ try {
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
   const rate = out.counts.read / out.seconds;
   console.log(
-    JSON.stringify({ ads, workers: values.workers ?? "default", ...out, adsPerSecond: Math.round(rate) }),
+    JSON.stringify({
+      ads,
+      workers: values.workers ?? "default",
+      ...out,
+      adsPerSecond: Math.round(rate),
+    }),
   );
   console.log(
     `bench:ingest ${ads} ads: ${Math.round(rate).toLocaleString("en-US")} ads/s (read ${out.counts.read}, kept ${out.counts.kept}) in ${out.seconds.toFixed(1)} s, peak RSS ${Math.round(out.peakRssMiB)} MiB`,
