@@ -158,7 +158,8 @@ export class Ingestor {
 
   private check(): void {
     if (this.failed !== null) {
-      throw new AvakitError("ingest stopped after a failed write", { cause: this.failed });
+      const why = this.failed instanceof Error ? this.failed.message : String(this.failed);
+      throw new AvakitError(`writing to the store failed: ${why}`, { cause: this.failed });
     }
   }
 

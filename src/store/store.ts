@@ -9,6 +9,8 @@ import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 
 export interface StoreOptions {
   readOnly?: boolean;
+  /** DuckDB's memory limit, e.g. "512MB" (DuckDB's own default is 80% of RAM). */
+  memoryLimit?: string;
   /** Fail instead of creating a new database file. */
   mustExist?: boolean;
 }
@@ -41,10 +43,11 @@ export class Store {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(
-        path,
-        opts.readOnly ? { access_mode: "READ_ONLY" } : {},
-      );
+      const config: Record<string, string> = {};
+      if (opts.readOnly) config.access_mode = "READ_ONLY";
+      const memoryLimit = opts.memoryLimit ?? process.env.AVAKIT_MEMORY_LIMIT;
+      if (memoryLimit) config.memory_limit = memoryLimit;
+      instance = await DuckDBInstance.create(path, config);
     } catch (err) {
       const msg = (err as Error).message;
       const hint = /lock/i.test(msg) ? " (is another avakit process using it?)" : "";
@@ -175,7 +178,7 @@ async function insertRows(
   try {
     const spec = columns.map(([name, type]) => `${quoteIdent(name)}: '${type}'`).join(", ");
     await store.run(
-      `INSERT INTO ${quoteIdent(table)} BY NAME SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${spec}}, maximum_object_size = 268435456)`,
+      `INSERT INTO ${quoteIdent(table)} BY NAME SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${spec}})`,
     );
   } finally {
     await rm(file, { force: true });
