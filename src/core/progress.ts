@@ -15,13 +15,18 @@ export class Progress {
   private last = 0;
   private count = 0;
   private extra = "";
+  private fraction: number | undefined;
 
   constructor(private readonly opts: ProgressOptions) {}
 
-  /** Sets the running count (absolute) and an optional note, printing at most once per interval. */
-  update(count: number, extra = ""): void {
+  /**
+   * Sets the running count (absolute) and an optional note, printing at most once per interval.
+   * `fraction` (0..1, e.g. bytes read ÷ file size) gives an ETA when the total count is unknown.
+   */
+  update(count: number, extra = "", fraction?: number): void {
     this.count = count;
     this.extra = extra;
+    this.fraction = fraction;
     const now = performance.now();
     if (now - this.last >= (this.opts.intervalMs ?? 1000)) {
       this.last = now;
@@ -42,6 +47,8 @@ export class Progress {
     s += `, ${Math.round(rate).toLocaleString("en-US")} ${this.opts.unit}/s`;
     if (!final && this.opts.total !== undefined && rate > 0) {
       s += `, ETA ${formatSeconds((this.opts.total - this.count) / rate)}`;
+    } else if (!final && this.fraction !== undefined && this.fraction > 0 && this.fraction < 1) {
+      s += `, ${(100 * this.fraction).toFixed(0)}%, ETA ${formatSeconds((secs * (1 - this.fraction)) / this.fraction)}`;
     }
     if (final) s += `, ${formatSeconds(secs)}`;
     if (this.extra) s += `, ${this.extra}`;

@@ -291,9 +291,9 @@ export async function ingestFiles(
   });
   const nWorkers = opts.workers ?? defaultWorkers();
   const workers = nWorkers > 0 ? new RecordWorkers(nWorkers) : null;
-  const tick = () => {
+  const tick = (fraction?: number) => {
     const c = ingestor.counts;
-    progress.update(c.read, `${c.kept} kept`);
+    progress.update(c.read, `${c.kept} kept`, fraction);
   };
   try {
     for (const p of paths) {
@@ -320,7 +320,7 @@ async function ingestFile(
   ingestor: Ingestor,
   path: string,
   workers: RecordWorkers | null,
-  tick: () => void,
+  tick: (fraction?: number) => void,
 ): Promise<void> {
   const lineBatches = await readLineBatches(path);
   if (!lineBatches) {
@@ -342,7 +342,7 @@ async function ingestFile(
         await ingestor.flushInBackground();
       }
     }
-    tick();
+    tick(lineBatches.fractionRead());
   };
   for await (const batch of lineBatches) {
     const result = workers

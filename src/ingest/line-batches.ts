@@ -1,5 +1,5 @@
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { createReadStream, type ReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AvakitError } from "../core/errors.js";
@@ -104,12 +104,18 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-function openBytes(path: string, gzip: boolean): Readable {
+function openBytes(path: string, gzip: boolean): { stream: Readable; raw: ReadStream } {
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (!gzip) return raw;
+  if (!gzip) return { stream: raw, raw };
   const gz = createGunzip();
   raw.on("error", (e) => gz.destroy(e));
-  return raw.pipe(gz);
+  return { stream: raw.pipe(gz), raw };
+}
+
+/** JSONL line batches of one file, and how far through the file (bytes on disk) reading is. */
+export interface LineBatches extends AsyncIterable<LineBatch> {
+  /** Fraction of the file's bytes read so far (compressed bytes for gzip), 0..1. */
+  fractionRead(): number;
 }
 
 const WS = new Set([0x20, 0x0a, 0x0d, 0x09, 0xef, 0xbb, 0xbf]);
@@ -118,7 +124,7 @@ const WS = new Set([0x20, 0x0a, 0x0d, 0x09, 0xef, 0xbb, 0xbf]);
  * Batches of complete lines when the file is JSONL (its first line is one complete JSON value),
  * or null for other formats (a JSON array, a pretty-printed document), which `readRecords` reads.
  */
-export async function readLineBatches(path: string): Promise<AsyncIterable<LineBatch> | null> {
+export async function readLineBatches(path: string): Promise<LineBatches | null> {
   let gzip: boolean;
   try {
     gzip = await isGzip(path);
@@ -127,7 +133,8 @@ export async function readLineBatches(path: string): Promise<AsyncIterable<LineB
       cause: err,
     });
   }
-  const stream = openBytes(path, gzip);
+  const { stream, raw } = openBytes(path, gzip);
+  const size = (await stat(path)).size;
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // Read until the first line is complete (or 64 MiB: then it is no JSONL line).
   const head: Buffer[] = [];
@@ -162,7 +169,11 @@ export async function readLineBatches(path: string): Promise<AsyncIterable<LineB
     return null;
   }
   const bom = first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf;
-  return batches(bom ? first.subarray(3) : first, it, stream);
+  const gen = batches(bom ? first.subarray(3) : first, it, stream);
+  return {
+    [Symbol.asyncIterator]: () => gen,
+    fractionRead: () => (size > 0 ? Math.min(1, raw.bytesRead / size) : 1),
+  };
 }
 
 async function* batches(

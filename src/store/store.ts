@@ -9,7 +9,11 @@ import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 
 export interface StoreOptions {
   readOnly?: boolean;
-  /** DuckDB's memory limit, e.g. "512MB" (DuckDB's own default is 80% of RAM). */
+  /**
+   * DuckDB's memory limit, e.g. "1GB". Default: $AVAKIT_MEMORY_LIMIT, else 384MB, so that a
+   * long ingest does not let DuckDB's cache grow towards its own default (80% of RAM); larger
+   * queries spill to a temporary folder beside the database.
+   */
   memoryLimit?: string;
   /** Fail instead of creating a new database file. */
   mustExist?: boolean;
@@ -24,6 +28,8 @@ export interface StoredBatch {
   signalRows: string[];
   quarantineRows: string[];
 }
+
+export const DEFAULT_MEMORY_LIMIT = "384MB";
 
 /** The DuckDB store: the only module that touches @duckdb/node-api. */
 export class Store {
@@ -45,8 +51,8 @@ export class Store {
     try {
       const config: Record<string, string> = {};
       if (opts.readOnly) config.access_mode = "READ_ONLY";
-      const memoryLimit = opts.memoryLimit ?? process.env.AVAKIT_MEMORY_LIMIT;
-      if (memoryLimit) config.memory_limit = memoryLimit;
+      config.memory_limit =
+        opts.memoryLimit ?? process.env.AVAKIT_MEMORY_LIMIT ?? DEFAULT_MEMORY_LIMIT;
       instance = await DuckDBInstance.create(path, config);
     } catch (err) {
       const msg = (err as Error).message;
