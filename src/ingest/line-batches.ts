@@ -1,8 +1,5 @@
-import { createReadStream, type ReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
-import { AvakitError } from "../core/errors.js";
+import { openInput } from "./open-input.js";
 import { type ProcessedRecord, processRecord } from "./process-record.js";
 
 /** Bytes of input per batch handed to a worker (complete lines only). */
@@ -93,25 +90,6 @@ function processLine(
   }
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, "r");
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
-
-function openBytes(path: string, gzip: boolean): { stream: Readable; raw: ReadStream } {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (!gzip) return { stream: raw, raw };
-  const gz = createGunzip();
-  raw.on("error", (e) => gz.destroy(e));
-  return { stream: raw.pipe(gz), raw };
-}
-
 /** JSONL line batches of one file, and how far through the file (bytes on disk) reading is. */
 export interface LineBatches extends AsyncIterable<LineBatch> {
   /** Fraction of the file's bytes read so far (compressed bytes for gzip), 0..1. */
@@ -125,16 +103,7 @@ const WS = new Set([0x20, 0x0a, 0x0d, 0x09, 0xef, 0xbb, 0xbf]);
  * or null for other formats (a JSON array, a pretty-printed document), which `readRecords` reads.
  */
 export async function readLineBatches(path: string): Promise<LineBatches | null> {
-  let gzip: boolean;
-  try {
-    gzip = await isGzip(path);
-  } catch (err) {
-    throw new AvakitError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
-      cause: err,
-    });
-  }
-  const { stream, raw } = openBytes(path, gzip);
-  const size = (await stat(path)).size;
+  const { stream, raw, size } = await openInput(path);
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // Read until the first line is complete (or 64 MiB: then it is no JSONL line).
   const head: Buffer[] = [];

@@ -1,8 +1,5 @@
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
-import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { AvakitError } from "../core/errors.js";
+import { openInput } from "./open-input.js";
 
 /** One record read from an input file: parsed, or the reason it could not be. */
 export interface SourceRecord {
@@ -15,37 +12,6 @@ export interface SourceRecord {
   parseError?: string;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-
-async function sniff(path: string): Promise<{ gzip: boolean }> {
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    fh = await open(path, "r");
-    const buf = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return { gzip: bytesRead === 2 && buf[0] === GZIP_MAGIC[0] && buf[1] === GZIP_MAGIC[1] };
-  } catch (err) {
-    // Opening a directory succeeds on Linux and fails on read (EISDIR): same clear error.
-    throw new AvakitError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
-      cause: err,
-    });
-  } finally {
-    await fh?.close();
-  }
-}
-
-function openText(path: string, gzip: boolean): Readable {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (!gzip) {
-    raw.setEncoding("utf8");
-    return raw;
-  }
-  const gz = raw.pipe(createGunzip());
-  raw.on("error", (e) => gz.destroy(e));
-  gz.setEncoding("utf8");
-  return gz;
-}
-
 /**
  * Reads Ad Library records from a file, streaming: JSONL (one record or one saved API page
  * `{"data":[...],"paging":...}` per line), a JSON array of records, or one JSON document (a
@@ -53,8 +19,8 @@ function openText(path: string, gzip: boolean): Readable {
  * A line or element that is not valid JSON is yielded with `parseError`, never thrown.
  */
 export async function* readRecords(path: string): AsyncGenerator<SourceRecord> {
-  const { gzip } = await sniff(path);
-  const stream = openText(path, gzip);
+  const { stream } = await openInput(path);
+  stream.setEncoding("utf8");
   try {
     yield* readText(stream, path);
   } catch (err) {
