@@ -1,4 +1,4 @@
-import { formatCounts, ingestFiles } from "../ingest/ingest.js";
+import { DEFAULT_BATCH_SIZE, formatCounts, ingestFiles } from "../ingest/ingest.js";
 import { Store } from "../store/store.js";
 import { bool, type Command, DB_OPTION, int, str } from "./command.js";
 
@@ -10,7 +10,11 @@ export const ingestCommand: Command = {
   positionals: true,
   options: {
     db: DB_OPTION,
-    "batch-size": { type: "string", description: "records per transaction", default: "5000" },
+    "batch-size": {
+      type: "string",
+      description: "records per transaction",
+      default: String(DEFAULT_BATCH_SIZE),
+    },
     workers: {
       type: "string",
       description:
@@ -22,7 +26,7 @@ export const ingestCommand: Command = {
     const store = await Store.open(str(args, "db")!);
     try {
       const counts = await ingestFiles(store, args.positionals, {
-        batchSize: int(args, "batch-size", 5000)!,
+        batchSize: int(args, "batch-size", DEFAULT_BATCH_SIZE)!,
         progress: !bool(args, "quiet"),
         ...(int(args, "workers") !== undefined ? { workers: int(args, "workers")! } : {}),
       });
