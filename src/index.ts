@@ -1,10 +1,13 @@
 /** avakit's library API: the CLI is a thin layer over these. */
+export * as backends from "./backends/index.js";
 export * from "./core/errors.js";
 export * from "./core/hash.js";
 export * from "./core/progress.js";
 export * from "./core/types.js";
 export { type DemoOptions, type DemoResult, runDemo } from "./demo/run-demo.js";
+export * as metrics from "./eval/metrics/index.js";
 export * from "./ingest/index.js";
+export * as opinions from "./opinions/index.js";
 export * from "./signals/index.js";
 export * from "./store/index.js";
 export * from "./synth/index.js";

@@ -2,6 +2,7 @@ import type { Command } from "./command.js";
 import { crawlCommand } from "./crawl.js";
 import { demoCommand } from "./demo.js";
 import { ingestCommand } from "./ingest.js";
+import { opinionsCommand } from "./opinions.js";
 import { signalsCommand } from "./signals.js";
 import { synthCommand } from "./synth.js";
 
@@ -12,4 +13,5 @@ export const commands: Command[] = [
   crawlCommand,
   signalsCommand,
   synthCommand,
+  opinionsCommand,
 ];
