@@ -5,6 +5,7 @@ export * from "./core/hash.js";
 export * from "./core/progress.js";
 export * from "./core/types.js";
 export { type DemoOptions, type DemoResult, runDemo } from "./demo/run-demo.js";
+export * as evaluation from "./eval/index.js";
 export * as metrics from "./eval/metrics/index.js";
 export * from "./ingest/index.js";
 export * as opinions from "./opinions/index.js";

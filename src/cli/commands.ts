@@ -1,7 +1,9 @@
 import type { Command } from "./command.js";
 import { crawlCommand } from "./crawl.js";
 import { demoCommand } from "./demo.js";
+import { evalCommand } from "./eval.js";
 import { ingestCommand } from "./ingest.js";
+import { leaderboardCommand } from "./leaderboard.js";
 import { opinionsCommand } from "./opinions.js";
 import { signalsCommand } from "./signals.js";
 import { synthCommand } from "./synth.js";
@@ -14,4 +16,6 @@ export const commands: Command[] = [
   signalsCommand,
   synthCommand,
   opinionsCommand,
+  evalCommand,
+  leaderboardCommand,
 ];

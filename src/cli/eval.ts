@@ -1,0 +1,170 @@
+import type { OpenAIApi } from "../backends/openai.js";
+import { createBackend, formatModelSpec, parseModelSpec } from "../backends/spec.js";
+import { UsageError } from "../core/errors.js";
+import { Progress } from "../core/progress.js";
+import type { EvalRunOptions } from "../eval/common.js";
+import { runCultureNli } from "../eval/culturenli.js";
+import { runGlobalOpinionQa } from "../eval/globalopinionqa.js";
+import type { JsVariant } from "../eval/metrics/jensen-shannon.js";
+import { runOpinionQa } from "../eval/opinionqa.js";
+import { type BenchmarkOutcome, toResultsFile, writeResultsFile } from "../eval/results.js";
+import { bool, type Command, int, type ParsedArgs, str, strs } from "./command.js";
+
+const USAGE =
+  "avakit eval opinionqa|globalopinionqa|culturenli --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--allow-failures] [--quiet]";
+
+const BENCHMARKS = ["opinionqa", "globalopinionqa", "culturenli"] as const;
+
+export const evalCommand: Command = {
+  name: "eval",
+  summary: "Score a model (or a baseline) on OpinionQA, GlobalOpinionQA or CultureNLI",
+  usage: USAGE,
+  positionals: true,
+  options: {
+    model: {
+      type: "string",
+      description: "openai:MODEL, ollama:MODEL, uniform or human:GROUP",
+    },
+    "base-url": { type: "string", description: "server of openai:/ollama: models" },
+    api: { type: "string", description: "openai: completions or chat" },
+    concurrency: { type: "string", description: "requests in flight at once", default: "8" },
+    cache: { type: "string", description: "request cache folder (a rerun sends no request twice)" },
+    data: {
+      type: "string",
+      description:
+        "opinionqa: folder with model_input/ and human_resp/; globalopinionqa: .json or .csv; culturenli: data.tsv",
+    },
+    opinions: { type: "string", description: "opinionqa: avakit opinions build's JSONL" },
+    surveys: {
+      type: "string",
+      multiple: true,
+      description: "opinionqa: only these waves (W26,W92)",
+    },
+    "jsd-variant": {
+      type: "string",
+      description: "globalopinionqa: standard or culturebank",
+      default: "standard",
+    },
+    limit: { type: "string", description: "only the first N questions/pairs" },
+    seed: { type: "string", description: "bootstrap seed", default: "0" },
+    "allow-failures": { type: "boolean", description: "exit 0 even when some items failed" },
+    out: { type: "string", short: "o", description: "results.json to write" },
+    quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
+  },
+  run(args) {
+    return evalRun(args, process.stdout);
+  },
+};
+
+function need(args: ParsedArgs, key: string): string {
+  const v = str(args, key);
+  if (v === undefined || v === "") throw new UsageError(`--${key} is required\nusage: ${USAGE}`);
+  return v;
+}
+
+function positiveInt(args: ParsedArgs, key: string, min: number): number | undefined {
+  const v = int(args, key);
+  if (v !== undefined && !(Number.isInteger(v) && v >= min)) {
+    throw new UsageError(`--${key} expects an integer ≥ ${min}, got ${v}`);
+  }
+  return v;
+}
+
+/** `avakit eval`: a summary table on `stdout`, progress on stderr, results in --out. */
+export async function evalRun(
+  args: ParsedArgs,
+  stdout: { write(text: string): unknown },
+  stderr: { write(text: string): unknown } = process.stderr,
+): Promise<number> {
+  const [benchmark, ...extra] = args.positionals;
+  if (!benchmark || !(BENCHMARKS as readonly string[]).includes(benchmark) || extra.length > 0) {
+    throw new UsageError(
+      `${benchmark ? `unknown benchmark "${[benchmark, ...extra].join(" ")}"` : "missing benchmark"}: use ${BENCHMARKS.join(", ")}\nusage: ${USAGE}`,
+    );
+  }
+  const spec = parseModelSpec(need(args, "model"));
+  const data = need(args, "data");
+  const out = need(args, "out");
+  const apiText = str(args, "api");
+  if (apiText !== undefined && apiText !== "completions" && apiText !== "chat") {
+    throw new UsageError(`--api expects completions or chat, got "${apiText}"`);
+  }
+  const jsd = str(args, "jsd-variant") ?? "standard";
+  if (jsd !== "standard" && jsd !== "culturebank") {
+    throw new UsageError(`--jsd-variant expects standard or culturebank, got "${jsd}"`);
+  }
+  const baseUrl = str(args, "base-url");
+  const cacheDir = str(args, "cache");
+  const backend = createBackend(spec, {
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(apiText !== undefined ? { api: apiText as OpenAIApi } : {}),
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
+  });
+  const progress = new Progress({
+    label: `eval ${benchmark}`,
+    unit: "items",
+    enabled: !bool(args, "quiet"),
+  });
+  const limit = positiveInt(args, "limit", 1);
+  const common: EvalRunOptions = {
+    backend,
+    concurrency: positiveInt(args, "concurrency", 1) ?? 8,
+    seed: positiveInt(args, "seed", 0) ?? 0,
+    ...(limit !== undefined ? { limit } : {}),
+    onProgress: (p) =>
+      progress.update(p.done, p.failed > 0 ? `${p.failed} failed` : "", p.done / p.total),
+  };
+  let outcome: BenchmarkOutcome;
+  if (benchmark === "opinionqa") {
+    const surveys = strs(args, "surveys")
+      .flatMap((s) => s.split(","))
+      .map((s) => s.trim())
+      .filter(Boolean);
+    outcome = await runOpinionQa({
+      ...common,
+      data,
+      opinions: need(args, "opinions"),
+      ...(surveys.length > 0 ? { surveys } : {}),
+    });
+  } else if (benchmark === "globalopinionqa") {
+    outcome = await runGlobalOpinionQa({ ...common, data, jsdVariant: jsd as JsVariant });
+  } else {
+    outcome = await runCultureNli({ ...common, data });
+  }
+  progress.done(outcome.failures.length > 0 ? `${outcome.failures.length} failed` : "");
+  const results = toResultsFile(outcome, {
+    spec: formatModelSpec(spec),
+    backend: backend.name,
+    baseUrl: backend.baseUrl,
+  });
+  await writeResultsFile(out, results);
+  const lines = [
+    `${benchmark}  ${results.model.spec}${results.model.server_model ? ` (server: ${results.model.server_model})` : ""}  ${results.items.total} items, ${results.items.failed} failed  → ${out}`,
+  ];
+  if (results.letter_mass.mean !== null) {
+    lines.push(
+      `letter mass: mean ${results.letter_mass.mean.toFixed(3)}, ${results.letter_mass.low} items below ${results.letter_mass.threshold}`,
+    );
+  }
+  for (const [why, n] of Object.entries(results.excluded))
+    if (n > 0) lines.push(`excluded (${why}): ${n}`);
+  for (const r of results.results.filter((r) => r.group === null || results.results.length <= 12)) {
+    lines.push(
+      `${r.metric.padEnd(24)} ${(r.group ?? "").padEnd(20)} ${r.value.toFixed(2).padStart(7)}  [${r.ci95[0].toFixed(2)}, ${r.ci95[1].toFixed(2)}]  n=${r.n}  (${r.variant})`,
+    );
+  }
+  const grouped = results.results.filter((r) => r.group !== null).length;
+  if (results.results.length > 12 && grouped > 0)
+    lines.push(`(${grouped} per-group rows in ${out})`);
+  for (const f of results.failures.slice(0, 5)) lines.push(`failed: ${f.id}: ${f.error}`);
+  if (results.failures.length > 5)
+    lines.push(`failed: ... and ${results.failures.length - 5} more (see ${out})`);
+  stdout.write(`${lines.join("\n")}\n`);
+  if (results.failures.length > 0 && !bool(args, "allow-failures")) {
+    stderr.write(
+      `avakit eval: ${results.failures.length} of ${results.items.total} items failed (results written; --allow-failures to exit 0)\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
