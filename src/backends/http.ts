@@ -97,6 +97,20 @@ export function redactSecret(text: string, secret?: string): string {
 }
 
 /** A URL fit for messages and results: no user:password, no query, no trailing slash. */
+/**
+ * A server's base URL checked and split: `endpoint` (trailing slashes removed, what requests go
+ * to) and `display` (no credentials, query or fragment: what messages show).
+ */
+export function checkBaseUrl(raw: string): { endpoint: string; display: string } {
+  const endpoint = raw.replace(/\/+$/, "");
+  try {
+    new URL(endpoint);
+  } catch {
+    throw new AvakitError(`--base-url is not a URL: "${displayUrl(endpoint)}"`);
+  }
+  return { endpoint, display: displayUrl(endpoint) };
+}
+
 export function displayUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -1,5 +1,5 @@
 import { AvakitError } from "../core/errors.js";
-import { displayUrl, postJson, type RetryOptions } from "./http.js";
+import { checkBaseUrl, postJson, type RetryOptions } from "./http.js";
 import {
   isObj,
   jsonStart,
@@ -71,14 +71,9 @@ export class OllamaBackend implements Backend {
 
   constructor(opts: OllamaBackendOptions) {
     if (!opts.model) throw new AvakitError("ollama: give a model name (ollama:MODEL)");
-    const base = (opts.baseUrl ?? OLLAMA_DEFAULT_BASE_URL).replace(/\/+$/, "");
-    try {
-      new URL(base);
-    } catch {
-      throw new AvakitError(`--base-url is not a URL: "${displayUrl(base)}"`);
-    }
-    this.#endpoint = base;
-    this.baseUrl = displayUrl(base);
+    const { endpoint, display } = checkBaseUrl(opts.baseUrl ?? OLLAMA_DEFAULT_BASE_URL);
+    this.#endpoint = endpoint;
+    this.baseUrl = display;
     this.model = opts.model;
     this.#apiKey = opts.apiKey && opts.apiKey.trim() !== "" ? opts.apiKey.trim() : undefined;
     const { model: _m, baseUrl: _b, apiKey: _k, ...retry } = opts;

@@ -1,5 +1,5 @@
 import { AvakitError } from "../core/errors.js";
-import { displayUrl, postJson, type RetryOptions } from "./http.js";
+import { checkBaseUrl, postJson, type RetryOptions } from "./http.js";
 import {
   isObj,
   jsonStart,
@@ -139,19 +139,14 @@ export class OpenAIBackend implements Backend {
 
   constructor(opts: OpenAIBackendOptions) {
     if (!opts.model) throw new AvakitError("openai: give a model name (openai:MODEL)");
-    const base = (opts.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, "");
-    try {
-      new URL(base);
-    } catch {
-      throw new AvakitError(`--base-url is not a URL: "${displayUrl(base)}"`);
-    }
-    this.#endpoint = base;
+    const { endpoint, display } = checkBaseUrl(opts.baseUrl ?? OPENAI_DEFAULT_BASE_URL);
+    this.#endpoint = endpoint;
+    this.baseUrl = display;
     this.model = opts.model;
-    this.baseUrl = displayUrl(base);
-    this.api = opts.api ?? defaultOpenAIApi(base);
+    this.api = opts.api ?? defaultOpenAIApi(endpoint);
     const key = opts.apiKey ?? (opts.env ?? process.env).OPENAI_API_KEY;
     this.#apiKey = key && key.trim() !== "" ? key.trim() : undefined;
-    if (this.#apiKey === undefined && isOpenAIHost(base)) {
+    if (this.#apiKey === undefined && isOpenAIHost(endpoint)) {
       throw new AvakitError(
         "the OpenAI API needs a key: set OPENAI_API_KEY (or point --base-url at a local OpenAI-compatible server)",
       );
