@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { after, test } from "node:test";
-import { CachedBackend } from "./cache.js";
+import { fileURLToPath } from "node:url";
+import { CACHE_FORMAT, CachedBackend, cacheLineChecksum } from "./cache.js";
 import type { Backend, BackendCall, GenerateResult, Prompt, TopLogprobsResult } from "./types.js";
 
 const root = mkdtempSync(join(tmpdir(), "avakit-cache-"));
@@ -83,16 +77,33 @@ test("a second run answers everything from disk and sends nothing", async () => 
   assert.equal(b.calls, 2);
 });
 
-test("entries are one JSON file per key under a 2-character fan-out, without secrets", async () => {
+/** The entries of every log in `dir`, parsed (checksums verified). */
+function logEntries(dir: string): Array<Record<string, unknown>> {
+  return readdirSync(dir)
+    .filter((f) => /^log-.*\.jsonl$/.test(f))
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean))
+    .map((line) => {
+      const sp = line.indexOf(" ");
+      const json = line.slice(sp + 1);
+      assert.equal(line.slice(0, sp), cacheLineChecksum(json), "checksum");
+      return JSON.parse(json) as Record<string, unknown>;
+    });
+}
+
+test("entries are checksummed lines of an append-only log, without secrets", async () => {
   const dir = freshDir();
   const c = new CachedBackend(new CountingBackend(), { dir });
   await c.topLogprobs("q1 Answer:", { k: 5 });
+  await c.topLogprobs("q2 Answer:", { k: 5 });
   const key = c.key({ method: "topLogprobs", prompt: "q1 Answer:", k: 5 });
   assert.match(key, /^[0-9a-f]{64}$/);
-  const path = c.entryPath(key);
-  assert.equal(path, join(dir, key.slice(0, 2), `${key}.json`));
-  const entry = JSON.parse(readFileSync(path, "utf8"));
-  assert.equal(entry.key, key);
+  assert.equal(dirname(c.logPath), dir);
+  assert.deepEqual(readdirSync(dir), [basename(c.logPath)], "one log, nothing else");
+  const entries = logEntries(dir);
+  assert.equal(entries.length, 2);
+  const entry = entries.find((e) => e.key === key);
+  assert.ok(entry);
+  assert.equal(entry.format, CACHE_FORMAT);
   assert.equal(entry.backend, "stub");
   assert.equal(entry.model, "m");
   assert.equal(entry.baseUrl, "http://stub.local/v1");
@@ -101,7 +112,7 @@ test("entries are one JSON file per key under a 2-character fan-out, without sec
     path: "/stub",
     body: { method: "topLogprobs", prompt: "q1 Answer:", k: 5 },
   });
-  assert.deepEqual(readdirSync(dirname(path)), [`${key}.json`], "no temporary file left");
+  await c.close();
 });
 
 test("the key covers backend, model and base URL", () => {
@@ -114,48 +125,57 @@ test("the key covers backend, model and base URL", () => {
   assert.equal(keys.size, 3);
 });
 
-test("a kill before the rename leaves a temp file that is ignored, not a corrupt entry", async () => {
+test("a kill in the middle of a write leaves a cut last line that is never used", async () => {
   const dir = freshDir();
-  const probe = new CachedBackend(new CountingBackend(), { dir });
-  const key = probe.key({ method: "topLogprobs", prompt: "q1 Answer:", k: 5 });
-  const path = probe.entryPath(key);
-  // What a kill between writeFile and rename leaves: a half-written temporary file.
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.4242.deadbeef.tmp`;
-  writeFileSync(tmp, `{"format":1,"key":"${key}","response":{"tok`);
+  const first = new CachedBackend(new CountingBackend(), { dir });
+  const r = await first.topLogprobs("q1 Answer:", { k: 5 });
+  await first.topLogprobs("q2 Answer:", { k: 5 });
+  await first.close();
+  // What a kill during the last write leaves: the line cut short, no newline.
+  const text = readFileSync(first.logPath, "utf8");
+  writeFileSync(first.logPath, text.slice(0, text.length - 40));
   const inner = new CountingBackend();
   const c = new CachedBackend(inner, { dir });
-  const r = await c.topLogprobs("q1 Answer:", { k: 5 });
-  assert.equal(inner.calls, 1, "fetched again");
-  assert.equal(r.tokens[0]?.token, " A");
-  assert.equal(c.stats.unreadable, 0, "the temp file is never read");
-  assert.ok(existsSync(path));
-  assert.equal(JSON.parse(readFileSync(path, "utf8")).key, key);
-  // And the next run reads the good entry.
+  assert.deepEqual(await c.topLogprobs("q1 Answer:", { k: 5 }), r, "the whole line is used");
+  assert.equal(inner.calls, 0);
+  await c.topLogprobs("q2 Answer:", { k: 5 });
+  assert.equal(inner.calls, 1, "the cut entry is fetched again");
+  assert.equal(c.stats.unreadable, 0, "a cut line has no key to count");
+  await c.close();
+  // And the next run reads both from the logs.
   const again = new CachedBackend(new CountingBackend(), { dir });
-  assert.deepEqual(await again.topLogprobs("q1 Answer:", { k: 5 }), r);
-  assert.equal(again.stats.hits, 1);
+  await again.topLogprobs("q1 Answer:", { k: 5 });
+  await again.topLogprobs("q2 Answer:", { k: 5 });
+  assert.equal(again.stats.hits, 2);
 });
 
-test("a damaged or foreign entry is refetched and replaced", async () => {
+test("a line that fails its checksum is refetched; format-1 entry files are still read", async () => {
   const dir = freshDir();
-  const probe = new CachedBackend(new CountingBackend(), { dir });
-  const k1 = probe.key({ method: "topLogprobs", prompt: "q1 Answer:", k: 5 });
-  const k2 = probe.key({ method: "topLogprobs", prompt: "q2 Answer:", k: 5 });
-  mkdirSync(dirname(probe.entryPath(k1)), { recursive: true });
-  mkdirSync(dirname(probe.entryPath(k2)), { recursive: true });
-  writeFileSync(probe.entryPath(k1), `{"format":1,"key":"${k1}","resp`);
+  const first = new CachedBackend(new CountingBackend(), { dir });
+  await first.topLogprobs("q1 Answer:", { k: 5 });
+  await first.close();
+  writeFileSync(first.logPath, readFileSync(first.logPath, "utf8").replace('" A"', '" Z"'));
+  // A cache written by an earlier version: one file per key.
+  const k2 = first.key({ method: "topLogprobs", prompt: "q2 Answer:", k: 5 });
+  mkdirSync(dirname(first.entryPath(k2)), { recursive: true });
   writeFileSync(
-    probe.entryPath(k2),
-    JSON.stringify({ format: 1, key: k1, method: "topLogprobs", response: { tokens: [] } }),
+    first.entryPath(k2),
+    JSON.stringify({
+      format: 1,
+      key: k2,
+      method: "topLogprobs",
+      response: { tokens: [{ token: " B", logprob: -0.5 }] },
+    }),
   );
   const inner = new CountingBackend();
   const c = new CachedBackend(inner, { dir });
-  await c.topLogprobs("q1 Answer:", { k: 5 });
-  await c.topLogprobs("q2 Answer:", { k: 5 });
-  assert.equal(inner.calls, 2);
-  assert.equal(c.stats.unreadable, 2);
-  assert.equal(JSON.parse(readFileSync(probe.entryPath(k1), "utf8")).response.tokens.length, 3);
+  const r1 = await c.topLogprobs("q1 Answer:", { k: 5 });
+  assert.equal(r1.tokens[0]?.token, " A", "not the tampered answer");
+  const r2 = await c.topLogprobs("q2 Answer:", { k: 5 });
+  assert.deepEqual(r2.tokens, [{ token: " B", logprob: -0.5 }]);
+  assert.equal(inner.calls, 1);
+  assert.equal(c.stats.unreadable, 1);
+  await c.close();
 });
 
 test("identical calls in flight share one request; failures are not cached", async () => {
@@ -169,4 +189,42 @@ test("identical calls in flight share one request; failures are not cached", asy
   await assert.rejects(c.topLogprobs("other", { k: 5 }), /boom/);
   await c.topLogprobs("other", { k: 5 });
   assert.equal(inner.calls, 3);
+});
+
+test("a process killed with SIGKILL mid-run: the rerun re-asks only what was not answered", async () => {
+  const dir = freshDir();
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./test-helpers/cache-kill-child.ts", import.meta.url)),
+      dir,
+      "3000",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  await new Promise<void>((resolve) => {
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString("utf8");
+      if (out.split("\n").length > 300) {
+        child.kill("SIGKILL");
+        resolve();
+      }
+    });
+    child.on("exit", () => resolve());
+  });
+  await new Promise((r) => child.once("close", r));
+  const answered = out.split("\n").slice(0, -1);
+  assert.ok(
+    answered.length >= 300 && answered.length < 3000,
+    `${answered.length} answered before the kill`,
+  );
+  const inner = new CountingBackend();
+  const c = new CachedBackend(inner, { dir });
+  for (const p of answered) await c.topLogprobs(p, { k: 5 });
+  assert.equal(inner.calls, 0, "every answer returned before the kill is on disk");
+  assert.equal(c.stats.unreadable, 0);
+  await c.close();
 });

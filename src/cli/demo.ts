@@ -3,7 +3,8 @@ import { bool, type Command, int, str } from "./command.js";
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "Run the pipeline end to end offline on synthetic ads and print a summary",
+  summary:
+    "Run the pipeline end to end offline on synthetic ads, score the baselines on real OpinionQA W26 when present, and print a summary",
   usage: "avakit demo [--out DIR] [--ads N] [--seed S] [--quiet]",
   options: {
     out: {
@@ -23,7 +24,14 @@ export const demoCommand: Command = {
       log: (l) => process.stdout.write(`${l}\n`),
       progress: !bool(args, "quiet"),
     });
-    process.stdout.write(`\ndemo done: database ${res.db}, signals ${res.signalsFile}\n`);
+    const ev = res.opinionqa;
+    const evalNote =
+      "skipped" in ev
+        ? "OpinionQA step skipped (real data absent)"
+        : `OpinionQA ${ev.survey} results ${ev.baselines.map((b) => b.resultsFile).join(", ")}`;
+    process.stdout.write(
+      `\ndemo done: database ${res.db}, signals ${res.signalsFile}; ${evalNote}\n`,
+    );
     return 0;
   },
 };

@@ -6,18 +6,22 @@ import type { EvalRunOptions } from "../eval/common.js";
 import { runCultureNli } from "../eval/culturenli.js";
 import { runGlobalOpinionQa } from "../eval/globalopinionqa.js";
 import type { JsVariant } from "../eval/metrics/jensen-shannon.js";
-import { runOpinionQa } from "../eval/opinionqa.js";
+import type { SteerabilityMode } from "../eval/metrics/steerability.js";
+import { type MetricVariant, runOpinionQa } from "../eval/opinionqa.js";
+import { runOpinionQaSteer } from "../eval/opinionqa-steer.js";
+import { runOpinionQaXl } from "../eval/opinionqa-xl.js";
 import { type BenchmarkOutcome, toResultsFile, writeResultsFile } from "../eval/results.js";
 import { bool, type Command, int, type ParsedArgs, str, strs } from "./command.js";
 
 const USAGE =
-  "avakit eval opinionqa|globalopinionqa|culturenli --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--allow-failures] [--quiet]";
+  "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--allow-failures] [--quiet]";
 
-const BENCHMARKS = ["opinionqa", "globalopinionqa", "culturenli"] as const;
+const BENCHMARKS = ["opinionqa", "opinionqa-xl", "globalopinionqa", "culturenli"] as const;
 
 export const evalCommand: Command = {
   name: "eval",
-  summary: "Score a model (or a baseline) on OpinionQA, GlobalOpinionQA or CultureNLI",
+  summary:
+    "Score a model (or a baseline) on OpinionQA, OpinionQA-XL, GlobalOpinionQA or CultureNLI",
   usage: USAGE,
   positionals: true,
   options: {
@@ -32,13 +36,33 @@ export const evalCommand: Command = {
     data: {
       type: "string",
       description:
-        "opinionqa: folder with model_input/ and human_resp/; globalopinionqa: .json or .csv; culturenli: data.tsv",
+        "opinionqa: folder with model_input/ and human_resp/; opinionqa-xl: opinionqa-xl.json; globalopinionqa: .json or .csv; culturenli: data.tsv",
     },
-    opinions: { type: "string", description: "opinionqa: avakit opinions build's JSONL" },
+    opinions: {
+      type: "string",
+      description: "opinionqa, opinionqa-xl: avakit opinions build's JSONL",
+    },
     surveys: {
       type: "string",
       multiple: true,
-      description: "opinionqa: only these waves (W26,W92)",
+      description: "opinionqa, opinionqa-xl: only these waves (W26,W92)",
+    },
+    steer: {
+      type: "boolean",
+      description:
+        "opinionqa: steerability on the disagreement-500 questions (22 groups × QA/BIO/PORTRAY contexts) instead of representativeness; opinionqa-xl: with --metric-variant ava-code",
+    },
+    "steer-max": {
+      type: "string",
+      description:
+        "opinionqa --steer: best-style (OpinionQA's code) or per-question (the AVA paper's formula)",
+      default: "best-style",
+    },
+    "metric-variant": {
+      type: "string",
+      description:
+        "opinionqa, opinionqa-xl: opinionqa or ava-code (the AVA paper's released prompt and scoring)",
+      default: "opinionqa",
     },
     "jsd-variant": {
       type: "string",
@@ -93,6 +117,26 @@ export async function evalRun(
   if (jsd !== "standard" && jsd !== "culturebank") {
     throw new UsageError(`--jsd-variant expects standard or culturebank, got "${jsd}"`);
   }
+  const steerMax = str(args, "steer-max") ?? "best-style";
+  if (steerMax !== "best-style" && steerMax !== "per-question") {
+    throw new UsageError(`--steer-max expects best-style or per-question, got "${steerMax}"`);
+  }
+  const metricVariant = str(args, "metric-variant") ?? "opinionqa";
+  if (metricVariant !== "opinionqa" && metricVariant !== "ava-code") {
+    throw new UsageError(`--metric-variant expects opinionqa or ava-code, got "${metricVariant}"`);
+  }
+  if (metricVariant !== "opinionqa" && !benchmark.startsWith("opinionqa")) {
+    throw new UsageError(`--metric-variant applies to opinionqa and opinionqa-xl only`);
+  }
+  const steer = bool(args, "steer");
+  if (steer && !benchmark.startsWith("opinionqa")) {
+    throw new UsageError(`--steer applies to opinionqa and opinionqa-xl only\nusage: ${USAGE}`);
+  }
+  if (steer && benchmark === "opinionqa-xl" && metricVariant !== "ava-code") {
+    throw new UsageError(
+      "opinionqa-xl --steer needs --metric-variant ava-code (OpinionQA's steering contexts are for its disagreement-500 questions)",
+    );
+  }
   const baseUrl = str(args, "base-url");
   const cacheDir = str(args, "cache");
   const backend = createBackend(spec, {
@@ -115,17 +159,26 @@ export async function evalRun(
       progress.update(p.done, p.failed > 0 ? `${p.failed} failed` : "", p.done / p.total),
   };
   let outcome: BenchmarkOutcome;
-  if (benchmark === "opinionqa") {
+  if (benchmark === "opinionqa" || benchmark === "opinionqa-xl") {
     const surveys = strs(args, "surveys")
       .flatMap((s) => s.split(","))
       .map((s) => s.trim())
       .filter(Boolean);
-    outcome = await runOpinionQa({
+    const oqa = {
       ...common,
       data,
       opinions: need(args, "opinions"),
       ...(surveys.length > 0 ? { surveys } : {}),
-    });
+    };
+    const variant = { metricVariant: metricVariant as MetricVariant };
+    if (benchmark === "opinionqa-xl") outcome = await runOpinionQaXl({ ...oqa, ...variant, steer });
+    else if (steer) {
+      outcome = await runOpinionQaSteer({
+        ...oqa,
+        ...variant,
+        steerMax: steerMax as SteerabilityMode,
+      });
+    } else outcome = await runOpinionQa({ ...oqa, ...variant });
   } else if (benchmark === "globalopinionqa") {
     outcome = await runGlobalOpinionQa({ ...common, data, jsdVariant: jsd as JsVariant });
   } else {

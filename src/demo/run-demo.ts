@@ -1,7 +1,14 @@
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { createWriteStream, existsSync, mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HumanBaseline, UniformBaseline } from "../backends/baselines.js";
+import type { Backend } from "../backends/types.js";
+import { errorMessage } from "../core/errors.js";
+import { runOpinionQa } from "../eval/opinionqa.js";
+import { type ResultRow, toResultsFile, writeResultsFile } from "../eval/results.js";
 import { formatCounts, type IngestCounts, ingestFiles } from "../ingest/ingest.js";
+import { writeOpinionsFile } from "../opinions/write.js";
 import { readSignals } from "../signals/records.js";
 import { formatSummary, type StoreSummary, summarizeStore } from "../signals/summary.js";
 import { Store } from "../store/store.js";
@@ -14,7 +21,23 @@ export interface DemoOptions {
   seed: number;
   log: (line: string) => void;
   progress?: boolean;
+  /**
+   * The shared data folder with the real Pew / OpinionQA files (`pew-atp/`, `opinionqa/`):
+   * default `../shared/data` beside the project root (not the working directory). When the
+   * files are absent the OpinionQA step says so and is skipped.
+   */
+  sharedData?: string;
 }
+
+/** The demo's OpinionQA step: the baselines scored on one real wave, or why it was skipped. */
+export type DemoEval =
+  | { skipped: string }
+  | {
+      survey: string;
+      opinionsFile: string;
+      questions: number;
+      baselines: Array<{ spec: string; resultsFile: string; representativeness: ResultRow | null }>;
+    };
 
 export interface DemoResult {
   synthFile: string;
@@ -22,6 +45,17 @@ export interface DemoResult {
   signalsFile: string;
   counts: IngestCounts;
   summary: StoreSummary;
+  opinionqa: DemoEval;
+}
+
+/** The wave the demo evaluates on: one wave keeps the step to a few seconds. */
+export const DEMO_WAVE = "W26";
+/** The baselines it scores (the OpinionQA paper's reference points). */
+export const DEMO_BASELINES = ["uniform", "human:CREGION:Northeast"] as const;
+
+/** `../shared/data` beside the project root (this file is src/demo/ or dist/demo/). */
+export function defaultSharedData(): string {
+  return resolve(fileURLToPath(new URL("../../", import.meta.url)), "..", "shared", "data");
 }
 
 /**
@@ -36,17 +70,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const db = join(out, "avakit.duckdb");
   const signalsFile = join(out, "signals.jsonl");
 
-  log(`1/4 synthesize ${opts.ads} SYNTHETIC ads (seed ${opts.seed}) → ${synthFile}`);
+  log(`1/5 synthesize ${opts.ads} SYNTHETIC ads (seed ${opts.seed}) → ${synthFile}`);
   const synth = await writeSynthFile({ ads: opts.ads, seed: opts.seed }, synthFile);
   log(`    ${synth.ads} ads from ${synth.advertisers} synthetic advertisers`);
 
   const store = await Store.open(db);
   try {
-    log(`2/4 ingest and clean → ${db}`);
+    log(`2/5 ingest and clean → ${db}`);
     const counts = await ingestFiles(store, [synthFile], { progress: opts.progress ?? false });
     log(indent(formatCounts(counts)));
 
-    log(`3/4 behavior signals → ${signalsFile}`);
+    log(`3/5 behavior signals → ${signalsFile}`);
     const outStream = createWriteStream(signalsFile);
     let n = 0;
     let example: string | null = null;
@@ -66,13 +100,90 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     log(`    ${n} ads with signals`);
     if (example) log(example);
 
-    log("4/4 summary");
+    log("4/5 summary");
     const summary = await summarizeStore(store);
     log(indent(formatSummary(summary)));
-    return { synthFile, db, signalsFile, counts, summary };
+    const opinionqa = await demoOpinionQa(out, opts.sharedData ?? defaultSharedData(), log);
+    return { synthFile, db, signalsFile, counts, summary, opinionqa };
   } finally {
     store.close();
   }
+}
+
+/**
+ * Step 5: builds the W26 human opinion distributions from the real Pew .sav file with the
+ * library (`avakit opinions build`), then scores the baselines on OpinionQA W26 (`avakit eval
+ * opinionqa`) and prints the representativeness with its bootstrap 95% interval. Offline: the
+ * baselines need no model. Skipped, saying why, when the real data is not there.
+ */
+export async function demoOpinionQa(
+  out: string,
+  sharedData: string,
+  log: (line: string) => void,
+): Promise<DemoEval> {
+  const wave = DEMO_WAVE;
+  const sav = join(sharedData, "pew-atp", `ATP ${wave}.sav`);
+  const data = join(sharedData, "opinionqa");
+  const needed = [
+    sav,
+    join(data, "model_input", `Pew_American_Trends_Panel_${wave}.csv`),
+    join(data, "human_resp", `American_Trends_Panel_${wave}`, "info.csv"),
+  ];
+  log(`5/5 OpinionQA ${wave}: baselines ${DEMO_BASELINES.join(", ")} on the real Pew data`);
+  const missing = needed.filter((f) => !existsSync(f));
+  if (missing.length > 0) {
+    const skipped = `the real OpinionQA / Pew ATP data is absent (${missing.join(", ")} not found), so this step is skipped; put the files in ${sharedData} (pew-atp/, opinionqa/model_input/, opinionqa/human_resp/) to run it`;
+    log(`    skipped: ${skipped}`);
+    return { skipped };
+  }
+  const opinionsFile = join(out, `opinions-${wave}.jsonl`);
+  const built = await writeOpinionsFile(
+    { savFiles: [sav], infoDir: join(data, "human_resp"), weighted: true },
+    opinionsFile,
+  );
+  const report = built.waves[0];
+  log(
+    `    human distributions: ${built.questions} questions of ${wave} (${report?.respondents ?? "?"} respondents, weighted by ${report?.weightVariable ?? "-"}) → ${opinionsFile}`,
+  );
+  const baselines: Array<{
+    spec: string;
+    resultsFile: string;
+    representativeness: ResultRow | null;
+  }> = [];
+  for (const spec of DEMO_BASELINES) {
+    const backend: Backend =
+      spec === "uniform" ? new UniformBaseline() : new HumanBaseline(spec.slice("human:".length));
+    let outcome: Awaited<ReturnType<typeof runOpinionQa>>;
+    try {
+      outcome = await runOpinionQa({
+        backend,
+        concurrency: 8,
+        data,
+        opinions: opinionsFile,
+        surveys: [wave],
+      });
+    } catch (err) {
+      log(`    ${spec}: failed: ${errorMessage(err)}`);
+      throw err;
+    }
+    const resultsFile = join(out, `opinionqa-${wave}-${spec.replace(/[^A-Za-z0-9]+/g, "-")}.json`);
+    await writeResultsFile(resultsFile, toResultsFile(outcome, { spec, backend: backend.name }));
+    const row =
+      outcome.results.find((r) => r.metric === "representativeness" && r.group === null) ?? null;
+    const excluded = Object.entries(outcome.excluded)
+      .filter(([, n]) => n > 0)
+      .map(([why, n]) => `${n} ${why.replace(/_/g, " ")}`);
+    log(
+      row
+        ? `    ${spec.padEnd(24)} representativeness ${row.value.toFixed(2)}  95% CI [${row.ci95[0].toFixed(2)}, ${row.ci95[1].toFixed(2)}]  n=${row.n}${outcome.failures.length > 0 ? `, ${outcome.failures.length} failed` : ""}${excluded.length > 0 ? ` (excluded: ${excluded.join(", ")})` : ""}`
+        : `    ${spec.padEnd(24)} no representativeness (${outcome.failures.length} of ${outcome.total} failed)`,
+    );
+    baselines.push({ spec, resultsFile, representativeness: row });
+  }
+  log(
+    `    (× 100; 100 = the model's answers match the U.S. population's. Compare models: avakit leaderboard ${join(out, "opinionqa-*.json")})`,
+  );
+  return { survey: wave, opinionsFile, questions: built.questions, baselines };
 }
 
 function indent(text: string): string {

@@ -29,6 +29,7 @@ export {
 } from "./leaderboard.js";
 export * as metrics from "./metrics/index.js";
 export {
+  joinOpinionQaRow,
   type LoadOpinionQaOptions,
   loadOpinionQa,
   loadOpinionRecords,
@@ -40,4 +41,15 @@ export {
   ordinalDistribution,
   runOpinionQa,
 } from "./opinionqa.js";
+export {
+  loadDisagreementQuestions,
+  loadSteeringContexts,
+  OPINIONQA_STEER_TEMPLATE,
+  runOpinionQaSteer,
+  STEER_STYLES,
+  type SteeringContext,
+  type SteerRunOptions,
+  type SteerStyle,
+  steeredPrompt,
+} from "./opinionqa-steer.js";
 export * from "./results.js";

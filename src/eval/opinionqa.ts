@@ -10,7 +10,11 @@ import { parsePythonLiteral } from "../opinions/python-literal.js";
 import { askLetters, optionLetters } from "./ask.js";
 import { type EvalRunOptions, limited } from "./common.js";
 import { bootstrapMean } from "./metrics/bootstrap.js";
-import { opinionAlignment } from "./metrics/opinion-alignment.js";
+import {
+  avaCodeAlignment,
+  avaCodeRepresentativeness,
+  opinionAlignment,
+} from "./metrics/opinion-alignment.js";
 import { type BenchmarkOutcome, type ResultRow, rowFromUnitEstimate } from "./results.js";
 
 /**
@@ -33,6 +37,8 @@ export interface OpinionQaQuestion {
   ordinal: number[];
   /** The human distributions over the ordinal options, by group ("Overall", "CREGION:Northeast"). */
   distributions: Record<string, number[]>;
+  /** OpinionQA-XL: the options in the XL file's order, refusals removed (the AVA code's prompt). */
+  avaOptions?: string[];
 }
 
 /**
@@ -88,7 +94,7 @@ export async function loadOpinionRecords(path: string): Promise<Map<string, Opin
 
 const recordKey = (key: string, question: string) => `${key.toUpperCase()}\n${question}`;
 
-function stringList(text: string, where: string): string[] {
+export function stringList(text: string, where: string): string[] {
   const v = parsePythonLiteral(text);
   if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
     throw new AvakitError(`${where}: options is not a list of strings`);
@@ -131,55 +137,77 @@ export async function loadOpinionQa(opts: LoadOpinionQaOptions): Promise<Opinion
   for (const { file, survey } of files) {
     const rows = parseCsv(await readFile(file, "utf8"), "\t");
     rows.forEach((row, n) => {
-      const where = `${file} row ${n + 2} (${row.key})`;
-      const key = row.key ?? "";
-      const question = row.question ?? "";
-      if (!key || !question) throw new AvakitError(`${where}: no key or question`);
-      const options = stringList(row.options ?? "", where);
-      const q = (info.get(key.toUpperCase()) ?? []).find(
-        (x: InfoQuestion) => x.question === question,
+      out.push(
+        joinOpinionQaRow(
+          row,
+          survey,
+          `${file} row ${n + 2} (${row.key})`,
+          info,
+          records,
+          opts.opinions,
+        ),
       );
-      if (!q) throw new AvakitError(`${where}: no info.csv row with this key and question text`);
-      const refs = [...q.options, ...q.refusals].map((o) => o.label);
-      if (refs.length !== options.length || !refs.every((r) => options.includes(r))) {
-        throw new AvakitError(
-          `${where}: options [${options.join(", ")}] do not match info.csv's [${refs.join(", ")}]`,
-        );
-      }
-      const rec = records.get(recordKey(key, question));
-      if (!rec) {
-        throw new AvakitError(
-          `${where}: no human distribution in ${opts.opinions} for this key and question (build it with avakit opinions build --info)`,
-        );
-      }
-      const ordinalLabels = q.options.map((o) => o.label);
-      if (
-        rec.options.length !== ordinalLabels.length ||
-        !rec.options.every((o, i) => o === ordinalLabels[i])
-      ) {
-        throw new AvakitError(
-          `${where}: the options of its distribution [${rec.options.join(", ")}] do not match info.csv's ordinal options [${ordinalLabels.join(", ")}]`,
-        );
-      }
-      for (const [group, d] of Object.entries(rec.distributions)) {
-        if (d.length !== ordinalLabels.length) {
-          throw new AvakitError(
-            `${where}: distribution of ${group} has ${d.length} values for ${ordinalLabels.length} options`,
-          );
-        }
-      }
-      out.push({
-        survey,
-        key,
-        question,
-        options,
-        ordinalIndex: ordinalLabels.map((l) => options.indexOf(l)),
-        ordinal: q.ordinal,
-        distributions: rec.distributions,
-      });
     });
   }
   return out;
+}
+
+/**
+ * One model_input row joined to info.csv (options, ordinals) and to its human distribution,
+ * matching key AND question text (a few keys repeat with piped question texts). A question whose
+ * options do not match info.csv or its distribution is an error naming it (`where`).
+ */
+export function joinOpinionQaRow(
+  row: Record<string, string | undefined>,
+  survey: string,
+  where: string,
+  info: Map<string, InfoQuestion[]>,
+  records: Map<string, OpinionRecord>,
+  opinionsPath: string,
+): OpinionQaQuestion {
+  const key = row.key ?? "";
+  const question = row.question ?? "";
+  if (!key || !question) throw new AvakitError(`${where}: no key or question`);
+  const options = stringList(row.options ?? "", where);
+  const q = (info.get(key.toUpperCase()) ?? []).find((x: InfoQuestion) => x.question === question);
+  if (!q) throw new AvakitError(`${where}: no info.csv row with this key and question text`);
+  const refs = [...q.options, ...q.refusals].map((o) => o.label);
+  if (refs.length !== options.length || !refs.every((r) => options.includes(r))) {
+    throw new AvakitError(
+      `${where}: options [${options.join(", ")}] do not match info.csv's [${refs.join(", ")}]`,
+    );
+  }
+  const rec = records.get(recordKey(key, question));
+  if (!rec) {
+    throw new AvakitError(
+      `${where}: no human distribution in ${opinionsPath} for this key and question (build it with avakit opinions build --info)`,
+    );
+  }
+  const ordinalLabels = q.options.map((o) => o.label);
+  if (
+    rec.options.length !== ordinalLabels.length ||
+    !rec.options.every((o, i) => o === ordinalLabels[i])
+  ) {
+    throw new AvakitError(
+      `${where}: the options of its distribution [${rec.options.join(", ")}] do not match info.csv's ordinal options [${ordinalLabels.join(", ")}]`,
+    );
+  }
+  for (const [group, d] of Object.entries(rec.distributions)) {
+    if (d.length !== ordinalLabels.length) {
+      throw new AvakitError(
+        `${where}: distribution of ${group} has ${d.length} values for ${ordinalLabels.length} options`,
+      );
+    }
+  }
+  return {
+    survey,
+    key,
+    question,
+    options,
+    ordinalIndex: ordinalLabels.map((l) => options.indexOf(l)),
+    ordinal: q.ordinal,
+    distributions: rec.distributions,
+  };
 }
 
 /** The letter item of a question; `human` spreads each group's distribution over all letters (0 on refusals). */
@@ -210,13 +238,90 @@ export function ordinalDistribution(
   return total > 0 ? d.map((x) => x / total) : null;
 }
 
-export interface OpinionQaRunOptions extends EvalRunOptions, LoadOpinionQaOptions {}
+export interface OpinionQaRunOptions extends EvalRunOptions, LoadOpinionQaOptions {
+  /** "opinionqa" (default) or "ava-code" (the AVA paper's released prompt and scoring). */
+  metricVariant?: MetricVariant;
+}
+
+export type MetricVariant = "opinionqa" | "ava-code";
+
+export const AVA_CODE_TEMPLATE = "ava-code-oqaxl/1";
+
+/**
+ * The AVA paper's released prompt (behavior-in-the-wild/AlignViaActions50M OQA-XL
+ * get_log_prob_hf_xl.py): refusal options removed, "Question: {q}\nA. {o1}\n...\nAnswer only with
+ * A,B or C and nothing else :". `prefix` is the steering sentence of its steerability script.
+ */
+export function avaCodePrompt(question: string, options: readonly string[], prefix = ""): string {
+  const letters = optionLetters(options.length);
+  const lines = options.map((o, i) => `${letters[i]}. ${o}`);
+  const last = letters[letters.length - 1] ?? "";
+  const ask = `Answer only with ${letters.slice(0, -1).join(",")} or ${last} and nothing else :`;
+  const head = prefix
+    ? `${prefix} Question: ${question}\nPossible answers:`
+    : `Question: ${question}`;
+  return `${head}\n${lines.join("\n")}\n${ask}`;
+}
+
+/** The options the AVA code offers (refusals removed; XL: its file's order) and each group's distribution over them (0 where the human distribution has no such option). */
+export function avaCodeOptions(q: OpinionQaQuestion): {
+  options: string[];
+  human: Record<string, number[]>;
+} {
+  const ordinalLabels = q.ordinalIndex.map((i) => q.options[i] ?? "");
+  const options = q.avaOptions ?? ordinalLabels;
+  const human: Record<string, number[]> = {};
+  for (const [group, d] of Object.entries(q.distributions)) {
+    human[group] = options.map((o) => {
+      const j = ordinalLabels.indexOf(o);
+      return j < 0 ? 0 : (d[j] ?? 0);
+    });
+  }
+  return { options, human };
+}
 
 /** Runs OpinionQA: representativeness against "Overall" and group representativeness for every group. */
 export async function runOpinionQa(opts: OpinionQaRunOptions): Promise<BenchmarkOutcome> {
   const questions = limited(await loadOpinionQa(opts), opts.limit);
-  if (questions.length === 0) throw new AvakitError("opinionqa: no questions selected");
-  const items = questions.map(opinionQaItem);
+  return scoreOpinionQuestions(questions, opts, {
+    benchmark: "opinionqa",
+    config: {
+      data: opts.data,
+      opinions: opts.opinions,
+      surveys: [...new Set(questions.map((q) => q.survey))],
+    },
+    excluded: {},
+  });
+}
+
+/**
+ * Asks and scores OpinionQA-style questions (opinionqa, opinionqa-xl): representativeness and
+ * group representativeness, OpinionQA's definitions or, with `metricVariant: "ava-code"`, the AVA
+ * paper's released prompt and scoring.
+ */
+export async function scoreOpinionQuestions(
+  questions: readonly OpinionQaQuestion[],
+  opts: EvalRunOptions & { metricVariant?: MetricVariant },
+  meta: {
+    benchmark: "opinionqa" | "opinionqa-xl";
+    config: BenchmarkOutcome["config"];
+    excluded: Record<string, number>;
+  },
+): Promise<BenchmarkOutcome> {
+  const variant = opts.metricVariant ?? "opinionqa";
+  const ava = variant === "ava-code";
+  if (questions.length === 0) throw new AvakitError(`${meta.benchmark}: no questions selected`);
+  const avaQs = ava ? questions.map(avaCodeOptions) : [];
+  const items: LetterItem[] = questions.map((q, i) => {
+    if (!ava) return opinionQaItem(q);
+    const a = avaQs[i]!;
+    return {
+      id: q.key,
+      prompt: avaCodePrompt(q.question, a.options),
+      letters: optionLetters(a.options.length),
+      human: a.human,
+    };
+  });
   // Items ids must be unique for failures to name one question: add the question index on repeats.
   const seen = new Map<string, number>();
   for (const item of items) {
@@ -228,10 +333,27 @@ export async function runOpinionQa(opts: OpinionQaRunOptions): Promise<Benchmark
   const failures = [...asked.failures];
   let zeroDenominator = 0;
   let allRefusal = 0;
-  const overall: number[] = [];
-  const byGroup = new Map<string, number[]>();
+  const overall: (number | null)[] = [];
+  const byGroup = new Map<string, (number | null)[]>();
+  const push = (group: string, a: number | null) => {
+    if (group === "Overall") overall.push(a);
+    else {
+      const list = byGroup.get(group);
+      if (list) list.push(a);
+      else byGroup.set(group, [a]);
+    }
+  };
   questions.forEach((q, i) => {
     const probs = asked.probs[i];
+    if (ava) {
+      // The AVA scripts divide by every question in the file: a failed item counts as 0.
+      for (const [group, dh] of Object.entries(avaQs[i]!.human)) {
+        const a = probs ? avaCodeAlignment(probs, dh) : null;
+        if (probs && a === null && group === "Overall") zeroDenominator++;
+        push(group, a);
+      }
+      return;
+    }
     if (!probs) return;
     const dm = ordinalDistribution(probs, q.ordinalIndex);
     if (dm === null) {
@@ -244,49 +366,57 @@ export async function runOpinionQa(opts: OpinionQaRunOptions): Promise<Benchmark
         if (group === "Overall") zeroDenominator++;
         continue;
       }
-      if (group === "Overall") overall.push(a);
-      else {
-        const list = byGroup.get(group);
-        if (list) list.push(a);
-        else byGroup.set(group, [a]);
-      }
+      push(group, a);
     }
   });
   const boot = { seed: opts.seed ?? 0, ...(opts.resamples ? { resamples: opts.resamples } : {}) };
   const results: ResultRow[] = [];
-  const base = { benchmark: "opinionqa", variant: "opinionqa" } as const;
-  if (overall.length > 0) {
-    results.push(
-      rowFromUnitEstimate(
-        { ...base, metric: "representativeness", group: null },
-        bootstrapMean(overall, boot),
-      ),
+  const base = { benchmark: meta.benchmark, variant } as const;
+  const estimate = (values: (number | null)[]) => {
+    if (!ava) {
+      const scored = values.filter((v): v is number => v !== null);
+      return scored.length > 0 ? bootstrapMean(scored, boot) : null;
+    }
+    // avaCodeRepresentativeness: sum of the scored / questions in the file; n = questions scored.
+    const score = avaCodeRepresentativeness(values, values.length);
+    const est = bootstrapMean(
+      values.map((v) => v ?? 0),
+      boot,
     );
+    return { value: (score.value ?? 0) / 100, n: score.n, ci95: est.ci95 };
+  };
+  const over = estimate(overall);
+  if (over) {
+    results.push(rowFromUnitEstimate({ ...base, metric: "representativeness", group: null }, over));
   }
   for (const [group, values] of byGroup) {
-    results.push(
-      rowFromUnitEstimate(
-        { ...base, metric: "group_representativeness", group },
-        bootstrapMean(values, boot),
-      ),
-    );
+    const est = estimate(values);
+    if (est) {
+      results.push(
+        rowFromUnitEstimate({ ...base, metric: "group_representativeness", group }, est),
+      );
+    }
   }
   return {
-    benchmark: "opinionqa",
-    templates: { opinionqa: OPINIONQA_TEMPLATE },
+    benchmark: meta.benchmark,
+    templates: ava
+      ? { [meta.benchmark]: AVA_CODE_TEMPLATE }
+      : { [meta.benchmark]: OPINIONQA_TEMPLATE },
     config: {
-      data: opts.data,
-      opinions: opts.opinions,
-      surveys: [...new Set(questions.map((q) => q.survey))],
+      ...meta.config,
       limit: opts.limit ?? null,
       seed: opts.seed ?? 0,
-      metric_variant: "opinionqa",
+      metric_variant: variant,
     },
     total: items.length,
     failures,
     mass: asked.mass,
     serverModel: asked.serverModel,
-    excluded: { zero_denominator: zeroDenominator, all_mass_on_refusal: allRefusal },
+    excluded: {
+      ...meta.excluded,
+      zero_denominator: zeroDenominator,
+      all_mass_on_refusal: allRefusal,
+    },
     results,
   };
 }

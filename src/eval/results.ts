@@ -23,7 +23,7 @@ export type MetricName =
   | "entailment_reddit"
   | "entailment_tiktok";
 
-export type BenchmarkName = "opinionqa" | "globalopinionqa" | "culturenli";
+export type BenchmarkName = "opinionqa" | "opinionqa-xl" | "globalopinionqa" | "culturenli";
 
 export interface ResultRow {
   benchmark: BenchmarkName;
