@@ -3,6 +3,7 @@ import { createBackend, formatModelSpec, parseModelSpec } from "../backends/spec
 import { UsageError } from "../core/errors.js";
 import { Progress } from "../core/progress.js";
 import type { EvalRunOptions } from "../eval/common.js";
+import { runCultureBank } from "../eval/culturebank.js";
 import { runCultureNli } from "../eval/culturenli.js";
 import { runGlobalOpinionQa } from "../eval/globalopinionqa.js";
 import type { JsVariant } from "../eval/metrics/jensen-shannon.js";
@@ -14,14 +15,20 @@ import { type BenchmarkOutcome, toResultsFile, writeResultsFile } from "../eval/
 import { bool, type Command, int, type ParsedArgs, str, strs } from "./command.js";
 
 const USAGE =
-  "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--allow-failures] [--quiet]";
+  "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli|culturebank --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--judge SPEC [--judge-base-url URL] [--judge-api chat|completions]] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--allow-failures] [--quiet]";
 
-const BENCHMARKS = ["opinionqa", "opinionqa-xl", "globalopinionqa", "culturenli"] as const;
+const BENCHMARKS = [
+  "opinionqa",
+  "opinionqa-xl",
+  "globalopinionqa",
+  "culturenli",
+  "culturebank",
+] as const;
 
 export const evalCommand: Command = {
   name: "eval",
   summary:
-    "Score a model (or a baseline) on OpinionQA, OpinionQA-XL, GlobalOpinionQA or CultureNLI",
+    "Score a model (or a baseline) on OpinionQA, OpinionQA-XL, GlobalOpinionQA, CultureNLI or CultureBank",
   usage: USAGE,
   positionals: true,
   options: {
@@ -35,8 +42,19 @@ export const evalCommand: Command = {
     cache: { type: "string", description: "request cache folder (a rerun sends no request twice)" },
     data: {
       type: "string",
+      multiple: true,
       description:
-        "opinionqa: folder with model_input/ and human_resp/; opinionqa-xl: opinionqa-xl.json; globalopinionqa: .json or .csv; culturenli: data.tsv",
+        "opinionqa: folder with model_input/ and human_resp/; opinionqa-xl: opinionqa-xl.json; globalopinionqa: .json or .csv; culturenli: data.tsv; culturebank: reddit/tiktok .csv/.jsonl files or their folder (repeat --data)",
+    },
+    judge: {
+      type: "string",
+      description:
+        "culturebank: the judge, any chat backend with logprobs (openai:MODEL, ollama:MODEL)",
+    },
+    "judge-base-url": { type: "string", description: "culturebank: the judge's server" },
+    "judge-api": {
+      type: "string",
+      description: "culturebank, openai: judge: chat (the only flavour the judge prompt fits)",
     },
     opinions: {
       type: "string",
@@ -107,7 +125,12 @@ export async function evalRun(
     );
   }
   const spec = parseModelSpec(need(args, "model"));
-  const data = need(args, "data");
+  const dataList = strs(args, "data").filter((d) => d !== "");
+  if (dataList.length === 0) throw new UsageError(`--data is required\nusage: ${USAGE}`);
+  if (dataList.length > 1 && benchmark !== "culturebank") {
+    throw new UsageError(`--data takes one path for ${benchmark}`);
+  }
+  const data = dataList[0] as string;
   const out = need(args, "out");
   const apiText = str(args, "api");
   if (apiText !== undefined && apiText !== "completions" && apiText !== "chat") {
@@ -137,11 +160,39 @@ export async function evalRun(
       "opinionqa-xl --steer needs --metric-variant ava-code (OpinionQA's steering contexts are for its disagreement-500 questions)",
     );
   }
+  const judgeText = str(args, "judge");
+  const judgeApi = str(args, "judge-api") ?? "chat";
+  if (judgeApi !== "completions" && judgeApi !== "chat") {
+    throw new UsageError(`--judge-api expects completions or chat, got "${judgeApi}"`);
+  }
+  if (benchmark !== "culturebank") {
+    for (const k of ["judge", "judge-base-url", "judge-api"]) {
+      if (str(args, k) !== undefined) throw new UsageError(`--${k} applies to culturebank only`);
+    }
+  } else {
+    if (judgeText === undefined || judgeText === "") {
+      throw new UsageError(`culturebank needs --judge SPEC\nusage: ${USAGE}`);
+    }
+    if (judgeApi === "completions") {
+      throw new UsageError(
+        "culturebank asks the judge in a chat (CultureBank's system and user turns): use --judge-api chat (the default)",
+      );
+    }
+    if (apiText === "completions") {
+      throw new UsageError(
+        "culturebank asks the model in a chat (its chat template): use --api chat (the default here)",
+      );
+    }
+  }
   const baseUrl = str(args, "base-url");
   const cacheDir = str(args, "cache");
   const backend = createBackend(spec, {
     ...(baseUrl !== undefined ? { baseUrl } : {}),
-    ...(apiText !== undefined ? { api: apiText as OpenAIApi } : {}),
+    ...(apiText !== undefined
+      ? { api: apiText as OpenAIApi }
+      : benchmark === "culturebank"
+        ? { api: "chat" as const }
+        : {}),
     ...(cacheDir !== undefined ? { cacheDir } : {}),
   });
   const progress = new Progress({
@@ -181,6 +232,20 @@ export async function evalRun(
     } else outcome = await runOpinionQa({ ...oqa, ...variant });
   } else if (benchmark === "globalopinionqa") {
     outcome = await runGlobalOpinionQa({ ...common, data, jsdVariant: jsd as JsVariant });
+  } else if (benchmark === "culturebank") {
+    const judgeSpec = parseModelSpec(judgeText as string);
+    const judgeBaseUrl = str(args, "judge-base-url");
+    const judge = createBackend(judgeSpec, {
+      api: judgeApi,
+      ...(judgeBaseUrl !== undefined ? { baseUrl: judgeBaseUrl } : {}),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+    });
+    outcome = await runCultureBank({
+      ...common,
+      data: dataList,
+      judge,
+      judgeSpec: formatModelSpec(judgeSpec),
+    });
   } else {
     outcome = await runCultureNli({ ...common, data });
   }
@@ -196,7 +261,7 @@ export async function evalRun(
   ];
   if (results.letter_mass.mean !== null) {
     lines.push(
-      `letter mass: mean ${results.letter_mass.mean.toFixed(3)}, ${results.letter_mass.low} items below ${results.letter_mass.threshold}`,
+      `${benchmark === "culturebank" ? "judge Yes/No mass" : "letter mass"}: mean ${results.letter_mass.mean.toFixed(3)}, ${results.letter_mass.low} items below ${results.letter_mass.threshold}`,
     );
   }
   for (const [why, n] of Object.entries(results.excluded))

@@ -3,6 +3,23 @@
 export { type AskedLetters, type AskOptions, askLetters, optionLetters } from "./ask.js";
 export type { EvalRunOptions } from "./common.js";
 export {
+  CULTUREBANK_GENERATION,
+  CULTUREBANK_JUDGE_K,
+  CULTUREBANK_JUDGE_TEMPLATE,
+  CULTUREBANK_TEMPLATE,
+  type CultureBankItem,
+  type CultureBankRunOptions,
+  type CultureBankSource,
+  groundedEvalPrompt,
+  groundedMessages,
+  judgeMessages,
+  KNOWLEDGE_ENTAIL_SYSTEM_PROMPT,
+  knowledgeEntailUserPrompt,
+  loadCultureBank,
+  runCultureBank,
+  yesNoProbability,
+} from "./culturebank.js";
+export {
   CULTURENLI_TEMPLATE,
   CULTURES,
   type CultureNliPair,

@@ -23,7 +23,12 @@ export type MetricName =
   | "entailment_reddit"
   | "entailment_tiktok";
 
-export type BenchmarkName = "opinionqa" | "opinionqa-xl" | "globalopinionqa" | "culturenli";
+export type BenchmarkName =
+  | "opinionqa"
+  | "opinionqa-xl"
+  | "globalopinionqa"
+  | "culturenli"
+  | "culturebank";
 
 export interface ResultRow {
   benchmark: BenchmarkName;
