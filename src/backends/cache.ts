@@ -16,6 +16,7 @@ import type {
   TopLogprobsOptions,
   TopLogprobsResult,
 } from "./types.js";
+import { generateCall } from "./types.js";
 
 /**
  * A disk cache in front of any backend, so that a rerun, or a run resumed after a crash, sends no
@@ -173,14 +174,7 @@ export class CachedBackend implements Backend {
   }
 
   generate(prompt: Prompt, opts: GenerateOptions): Promise<GenerateResult> {
-    const call: BackendCall = {
-      method: "generate",
-      prompt,
-      maxTokens: opts.maxTokens,
-      temperature: opts.temperature,
-      ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
-      ...(opts.stop !== undefined ? { stop: opts.stop } : {}),
-    };
+    const call = generateCall(prompt, opts);
     return this.cached(call, () => this.inner.generate(prompt, opts), isGen);
   }
 

@@ -18,6 +18,7 @@ import type {
   TopLogprobsOptions,
   TopLogprobsResult,
 } from "./types.js";
+import { generateCall } from "./types.js";
 
 /**
  * `ollama:MODEL` through Ollama's native API (log-probabilities since Ollama 0.12.11).
@@ -145,14 +146,7 @@ export class OllamaBackend implements Backend {
   }
 
   async generate(prompt: Prompt, opts: GenerateOptions): Promise<GenerateResult> {
-    const call: BackendCall = {
-      method: "generate",
-      prompt,
-      maxTokens: opts.maxTokens,
-      temperature: opts.temperature,
-      ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
-      ...(opts.stop !== undefined ? { stop: opts.stop } : {}),
-    };
+    const call = generateCall(prompt, opts);
     const json = await this.send(call, opts.signal);
     let text: string;
     try {

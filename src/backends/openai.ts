@@ -21,6 +21,7 @@ import type {
   TopLogprobsOptions,
   TopLogprobsResult,
 } from "./types.js";
+import { generateCall } from "./types.js";
 
 /**
  * `openai:MODEL`: OpenAI and every OpenAI-compatible server (vLLM, llama.cpp server, LM Studio,
@@ -250,14 +251,7 @@ export class OpenAIBackend implements Backend {
   }
 
   async generate(prompt: Prompt, opts: GenerateOptions): Promise<GenerateResult> {
-    const call: BackendCall = {
-      method: "generate",
-      prompt,
-      maxTokens: opts.maxTokens,
-      temperature: opts.temperature,
-      ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
-      ...(opts.stop !== undefined ? { stop: opts.stop } : {}),
-    };
+    const call = generateCall(prompt, opts);
     const json = await this.send(call, opts.signal);
     let text: string;
     try {

@@ -78,6 +78,18 @@ export type BackendCall =
       stop?: string[];
     };
 
+/** The call a `generate` request is, for the request body and the cache key alike. */
+export function generateCall(prompt: Prompt, opts: GenerateOptions): BackendCall {
+  return {
+    method: "generate",
+    prompt,
+    maxTokens: opts.maxTokens,
+    temperature: opts.temperature,
+    ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
+    ...(opts.stop !== undefined ? { stop: opts.stop } : {}),
+  };
+}
+
 /** A multiple-choice question as a backend sees it. */
 export interface LetterItem {
   /** Stable id of the item (question key, with group/context when it matters); named in errors. */
