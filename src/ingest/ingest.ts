@@ -299,6 +299,9 @@ export async function ingestFiles(
   });
   const nWorkers = opts.workers ?? defaultWorkers();
   const workers = nWorkers > 0 ? new RecordWorkers(nWorkers) : null;
+  // With worker threads busy on every core, DuckDB's insert threads only compete with them:
+  // one DuckDB thread while ingesting measured ~15% faster at 100k ads on 2 cores.
+  if (workers) await store.run("SET threads = 1");
   const tick = (fraction?: number) => {
     const c = ingestor.counts;
     progress.update(c.read, `${c.kept} kept`, fraction);
@@ -317,6 +320,7 @@ export async function ingestFiles(
     }
   } finally {
     await workers?.close();
+    if (workers) await store.run("RESET threads");
   }
   const counts = await ingestor.finish();
   progress.update(counts.read);
