@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as delay } from "node:timers/promises";
+import { jitteredBackoff } from "../core/backoff.js";
 import { AvakitError } from "../core/errors.js";
 
 /**
@@ -350,8 +351,7 @@ export async function postJson(
         `giving up on ${who} after ${attempt} attempts; last problem: ${problem}${/ECONNREFUSED/.test(problem) ? "; is the server running?" : ""}`,
       );
     }
-    const backoff = Math.min(base * 2 ** (attempt - 1), maxWait);
-    const jittered = backoff / 2 + (backoff / 2) * random();
+    const jittered = jitteredBackoff(base, attempt, maxWait, random);
     const waitMs = Math.min(waitHint ?? jittered, maxWait);
     opts.onRetry?.({ attempt, waitMs, problem: red(problem) });
     try {

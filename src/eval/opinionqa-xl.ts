@@ -144,25 +144,8 @@ export async function runOpinionQaXl(opts: OpinionQaXlRunOptions): Promise<Bench
     all = kept;
   }
   const questions = limited(all, opts.limit);
-  if (opts.steer) {
-    if (opts.metricVariant !== "ava-code") {
-      throw new AvakitError(
-        "opinionqa-xl --steer needs --metric-variant ava-code (OpinionQA's steering contexts are for its disagreement-500 questions)",
-      );
-    }
-    return runAvaCodeSteer(questions, opts, {
-      benchmark: "opinionqa-xl",
-      config: {
-        data: opts.data,
-        opinions: opts.opinions,
-        surveys: [...new Set(questions.map((q) => q.survey))],
-        options_mismatch: loaded.mismatched,
-      },
-      excluded,
-    });
-  }
-  return scoreOpinionQuestions(questions, opts, {
-    benchmark: "opinionqa-xl",
+  const run = {
+    benchmark: "opinionqa-xl" as const,
     config: {
       data: opts.data,
       opinions: opts.opinions,
@@ -170,5 +153,14 @@ export async function runOpinionQaXl(opts: OpinionQaXlRunOptions): Promise<Bench
       options_mismatch: loaded.mismatched,
     },
     excluded,
-  });
+  };
+  if (opts.steer) {
+    if (opts.metricVariant !== "ava-code") {
+      throw new AvakitError(
+        "opinionqa-xl --steer needs --metric-variant ava-code (OpinionQA's steering contexts are for its disagreement-500 questions)",
+      );
+    }
+    return runAvaCodeSteer(questions, opts, run);
+  }
+  return scoreOpinionQuestions(questions, opts, run);
 }

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { jitteredBackoff } from "../core/backoff.js";
 import { AvakitError, errorMessage } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
 import type { Store } from "../store/store.js";
@@ -444,9 +445,12 @@ class PageFetcher {
           `giving up on page ${pageNo} after ${attempts} attempts; last problem: ${problem}`,
         );
       }
-      const backoff = this.o.backoffBaseMs * 2 ** (attempts - 1);
-      const capped = Math.min(backoff, this.o.maxWaitMs);
-      const jittered = capped / 2 + (capped / 2) * this.o.random();
+      const jittered = jitteredBackoff(
+        this.o.backoffBaseMs,
+        attempts,
+        this.o.maxWaitMs,
+        this.o.random,
+      );
       await this.wait("retry", jittered, `page ${pageNo}: ${problem}`, attempts);
     };
     for (;;) {
