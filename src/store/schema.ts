@@ -80,6 +80,26 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: s
       );
     `,
   },
+  {
+    version: 2,
+    description: "embedding cache, verbalized media cache",
+    sql: `
+      -- One vector per (embedder, text): computed once, reused by every build.
+      CREATE TABLE embeddings (
+        embedder VARCHAR NOT NULL,        -- the embedder's id: name@version (see src/embed)
+        text_key VARCHAR NOT NULL,        -- contentKey(text)
+        dim INTEGER NOT NULL,
+        vec BLOB NOT NULL                 -- Float32, little-endian, dim values
+      );
+      -- A vision model's description (plus any text) of one media item, per model.
+      CREATE TABLE media_texts (
+        model VARCHAR NOT NULL,           -- backend spec + base URL, never a key
+        media VARCHAR NOT NULL,           -- the path or URL as stored in ads.media
+        text VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

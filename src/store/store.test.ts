@@ -33,7 +33,16 @@ test("a new database is created at the current schema version, and reopening kee
     );
     assert.deepEqual(
       tables.map((t) => t.table_name),
-      ["ads", "crawl_state", "ingest_runs", "quarantine", "schema_version", "signals"],
+      [
+        "ads",
+        "crawl_state",
+        "embeddings",
+        "ingest_runs",
+        "media_texts",
+        "quarantine",
+        "schema_version",
+        "signals",
+      ],
     );
     s.close();
     const again = await Store.open(path);
