@@ -1,3 +1,4 @@
+import { buildCommand } from "./build.js";
 import type { Command } from "./command.js";
 import { crawlCommand } from "./crawl.js";
 import { demoCommand } from "./demo.js";
@@ -7,6 +8,7 @@ import { leaderboardCommand } from "./leaderboard.js";
 import { opinionsCommand } from "./opinions.js";
 import { signalsCommand } from "./signals.js";
 import { synthCommand } from "./synth.js";
+import { verbalizeCommand } from "./verbalize.js";
 
 /** Every CLI command, in the order `avakit --help` lists them. */
 export const commands: Command[] = [
@@ -14,6 +16,8 @@ export const commands: Command[] = [
   ingestCommand,
   crawlCommand,
   signalsCommand,
+  verbalizeCommand,
+  buildCommand,
   synthCommand,
   opinionsCommand,
   evalCommand,

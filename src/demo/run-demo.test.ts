@@ -22,7 +22,7 @@ test("demo: the OpinionQA step says plainly that the real data is absent, and sk
     });
     assert.ok("skipped" in res.opinionqa, "skipped");
     const text = lines.join("\n");
-    assert.match(text, /5\/5 OpinionQA W26/);
+    assert.match(text, /6\/6 OpinionQA W26/);
     assert.match(text, /skipped: the real OpinionQA \/ Pew ATP data is absent/);
     assert.match(text, /no-such-shared-data/);
     assert.ok(existsSync(res.signalsFile), "the earlier steps still ran");

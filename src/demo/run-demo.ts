@@ -12,6 +12,8 @@ import { writeOpinionsFile } from "../opinions/write.js";
 import { readSignals } from "../signals/records.js";
 import { formatSummary, type StoreSummary, summarizeStore } from "../signals/summary.js";
 import { Store } from "../store/store.js";
+import { type BuildSummary, buildDataset } from "../tasks/build.js";
+import { DEFAULT_BUILD_CONFIG } from "../tasks/config.js";
 import { writeSynthFile } from "../synth/write.js";
 
 export interface DemoOptions {
@@ -27,6 +29,8 @@ export interface DemoOptions {
    * files are absent the OpinionQA step says so and is skipped.
    */
   sharedData?: string;
+  /** `avakit build --embedder` for the dataset step (default: the offline USE-lite model). */
+  embedder?: string;
 }
 
 /** The demo's OpinionQA step: the baselines scored on one real wave, or why it was skipped. */
@@ -45,6 +49,7 @@ export interface DemoResult {
   signalsFile: string;
   counts: IngestCounts;
   summary: StoreSummary;
+  dataset: BuildSummary;
   opinionqa: DemoEval;
 }
 
@@ -70,17 +75,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const db = join(out, "avakit.duckdb");
   const signalsFile = join(out, "signals.jsonl");
 
-  log(`1/5 synthesize ${opts.ads} SYNTHETIC ads (seed ${opts.seed}) → ${synthFile}`);
+  log(`1/6 synthesize ${opts.ads} SYNTHETIC ads (seed ${opts.seed}) → ${synthFile}`);
   const synth = await writeSynthFile({ ads: opts.ads, seed: opts.seed }, synthFile);
   log(`    ${synth.ads} ads from ${synth.advertisers} synthetic advertisers`);
 
   const store = await Store.open(db);
+  let closed = false;
   try {
-    log(`2/5 ingest and clean → ${db}`);
+    log(`2/6 ingest and clean → ${db}`);
     const counts = await ingestFiles(store, [synthFile], { progress: opts.progress ?? false });
     log(indent(formatCounts(counts)));
 
-    log(`3/5 behavior signals → ${signalsFile}`);
+    log(`3/6 behavior signals → ${signalsFile}`);
     const outStream = createWriteStream(signalsFile);
     let n = 0;
     let example: string | null = null;
@@ -100,13 +106,29 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     log(`    ${n} ads with signals`);
     if (example) log(example);
 
-    log("4/5 summary");
+    log("4/6 summary");
     const summary = await summarizeStore(store);
     log(indent(formatSummary(summary)));
-    const opinionqa = await demoOpinionQa(out, opts.sharedData ?? defaultSharedData(), log);
-    return { synthFile, db, signalsFile, counts, summary, opinionqa };
-  } finally {
     store.close();
+    closed = true;
+
+    const datasetDir = join(out, "dataset");
+    log(`5/6 build the AVA dataset (18 tasks, held-out splits) → ${datasetDir}`);
+    const dataset = await buildDataset({
+      db,
+      out: datasetDir,
+      cfg: { ...DEFAULT_BUILD_CONFIG, embedder: opts.embedder ?? DEFAULT_BUILD_CONFIG.embedder },
+      log: (l) => log(`    ${l}`),
+      progress: opts.progress ?? false,
+    });
+    log(indent(dataset.table.join("\n")));
+    log(
+      `    ${dataset.records} records in ${dataset.files.length} file(s), dataset card ${join(datasetDir, "README.md")}`,
+    );
+    const opinionqa = await demoOpinionQa(out, opts.sharedData ?? defaultSharedData(), log);
+    return { synthFile, db, signalsFile, counts, summary, dataset, opinionqa };
+  } finally {
+    if (!closed) store.close();
   }
 }
 
@@ -129,7 +151,7 @@ export async function demoOpinionQa(
     join(data, "model_input", `Pew_American_Trends_Panel_${wave}.csv`),
     join(data, "human_resp", `American_Trends_Panel_${wave}`, "info.csv"),
   ];
-  log(`5/5 OpinionQA ${wave}: baselines ${DEMO_BASELINES.join(", ")} on the real Pew data`);
+  log(`6/6 OpinionQA ${wave}: baselines ${DEMO_BASELINES.join(", ")} on the real Pew data`);
   const missing = needed.filter((f) => !existsSync(f));
   if (missing.length > 0) {
     const skipped = `the real OpinionQA / Pew ATP data is absent (${missing.join(", ")} not found), so this step is skipped; put the files in ${sharedData} (pew-atp/, opinionqa/model_input/, opinionqa/human_resp/) to run it`;

@@ -1,0 +1,49 @@
+/**
+ * The embedder contract: every backend (the offline default `use`, `hashing`, `openai:MODEL`,
+ * `transformers:PATH`) turns texts into L2-normalised vectors, so a dot product is a cosine.
+ */
+export interface Embedder {
+  /** "name@version": recorded in outputs and in the embedding cache's key. */
+  readonly id: string;
+  /** Vector length; null until the first call where the server decides it (openai). */
+  readonly dim: number | null;
+  /** One L2-normalised vector per text, in the order of `texts`. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+  /** Releases the model (tensors, sockets); the embedder is not used afterwards. */
+  close(): Promise<void>;
+}
+
+/** Scales `vec` to unit length in place (a zero vector stays zero) and returns it. */
+export function normalizeL2(vec: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < vec.length; i++) sum += vec[i]! * vec[i]!;
+  if (sum > 0) {
+    const inv = 1 / Math.sqrt(sum);
+    for (let i = 0; i < vec.length; i++) vec[i] = vec[i]! * inv;
+  }
+  return vec;
+}
+
+/** Dot product; the cosine for L2-normalised vectors. */
+export function dot(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) {
+    throw new RangeError(`vectors differ in length (${a.length} and ${b.length})`);
+  }
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Cosine similarity, as scikit-learn's `cosine_similarity` (0 when either vector is zero). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  const d = dot(a, b);
+  const na = Math.sqrt(dot(a, a));
+  const nb = Math.sqrt(dot(b, b));
+  return na === 0 || nb === 0 ? 0 : d / (na * nb);
+}
+
+/** Splits `items` into consecutive batches of at most `size`. */
+export function* batches<T>(items: readonly T[], size: number): Generator<T[]> {
+  const n = Math.max(1, Math.floor(size));
+  for (let i = 0; i < items.length; i += n) yield items.slice(i, i + n);
+}

@@ -1,0 +1,178 @@
+import { endianness } from "node:os";
+import {
+  type DuckDBBlobVector,
+  type DuckDBValue,
+  type DuckDBVarCharVector,
+  LIST,
+  listValue,
+  VARCHAR,
+} from "@duckdb/node-api";
+import { AvakitError } from "../core/errors.js";
+import type { Store } from "./store.js";
+
+/**
+ * The embedding cache (table `embeddings`, migration 2): one Float32 little-endian vector per
+ * (embedder id, content key of the text). Vectors go in through DuckDB's appender (blobs as they
+ * are, no JSON) inside one transaction, and come out as Float32Array views over the blob bytes the
+ * driver hands over, without a per-element copy.
+ */
+
+/** An embedder's id (its `id` property, "name@version"), or anything that has one. */
+export type EmbedderRef = string | { readonly id: string };
+
+export interface EmbeddingRow {
+  /** contentKey(text). */
+  textKey: string;
+  vec: Float32Array;
+}
+
+/** Keys per query: bounds the size of the list parameter and of each result. */
+const KEYS_PER_QUERY = 50_000;
+const LITTLE_ENDIAN = endianness() === "LE";
+
+function idOf(embedder: EmbedderRef): string {
+  return typeof embedder === "string" ? embedder : embedder.id;
+}
+
+function keyList(keys: readonly string[]): DuckDBValue {
+  return listValue(keys as string[]);
+}
+
+const KEYS_TYPES = [VARCHAR, LIST(VARCHAR)];
+
+/** The keys among `keys` (deduplicated) that have no vector for this embedder yet. */
+export async function missingTextKeys(
+  store: Store,
+  embedder: EmbedderRef,
+  keys: readonly string[],
+): Promise<Set<string>> {
+  const missing = new Set(keys);
+  const id = idOf(embedder);
+  const unique = [...missing];
+  for (let i = 0; i < unique.length; i += KEYS_PER_QUERY) {
+    const chunk = unique.slice(i, i + KEYS_PER_QUERY);
+    const result = await store.conn.stream(
+      "SELECT text_key FROM embeddings WHERE embedder = $1 AND text_key IN (SELECT unnest($2))",
+      [id, keyList(chunk)],
+      KEYS_TYPES,
+    );
+    for (let c = await result.fetchChunk(); c !== null && c.rowCount > 0; c = await result.fetchChunk()) {
+      const col = c.getColumnVector(0) as DuckDBVarCharVector;
+      for (let r = 0; r < c.rowCount; r++) missing.delete(col.getItem(r)!);
+    }
+  }
+  return missing;
+}
+
+/**
+ * Stores vectors in one transaction. A (embedder, key) already stored, or repeated in `rows`, is
+ * skipped (the first one wins), so the cache never holds two vectors for one text. Returns how
+ * many rows were written.
+ */
+export async function putEmbeddings(
+  store: Store,
+  embedder: EmbedderRef,
+  rows: readonly EmbeddingRow[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const id = idOf(embedder);
+  const dim = rows[0]!.vec.length;
+  for (const row of rows) {
+    if (row.vec.length !== dim || dim === 0) {
+      throw new AvakitError(
+        `embedding cache: vectors of one batch for ${id} differ in length (${dim} and ${row.vec.length})`,
+      );
+    }
+  }
+  return store.transaction(async () => {
+    const missing = await missingTextKeys(
+      store,
+      id,
+      rows.map((r) => r.textKey),
+    );
+    if (missing.size === 0) return 0;
+    const appender = await store.conn.createAppender("embeddings");
+    let written = 0;
+    try {
+      for (const row of rows) {
+        if (!missing.delete(row.textKey)) continue;
+        appender.appendVarchar(id);
+        appender.appendVarchar(row.textKey);
+        appender.appendInteger(dim);
+        appender.appendBlob(vectorBytes(row.vec));
+        appender.endRow();
+        written++;
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    return written;
+  });
+}
+
+/** The stored vectors of `keys` for this embedder; keys without one are absent from the map. */
+export async function getEmbeddings(
+  store: Store,
+  embedder: EmbedderRef,
+  keys: readonly string[],
+): Promise<Map<string, Float32Array>> {
+  const out = new Map<string, Float32Array>();
+  const id = idOf(embedder);
+  const unique = [...new Set(keys)];
+  for (let i = 0; i < unique.length; i += KEYS_PER_QUERY) {
+    const chunk = unique.slice(i, i + KEYS_PER_QUERY);
+    const result = await store.conn.stream(
+      "SELECT text_key, vec FROM embeddings WHERE embedder = $1 AND text_key IN (SELECT unnest($2))",
+      [id, keyList(chunk)],
+      KEYS_TYPES,
+    );
+    for (let c = await result.fetchChunk(); c !== null && c.rowCount > 0; c = await result.fetchChunk()) {
+      const keyCol = c.getColumnVector(0) as DuckDBVarCharVector;
+      const vecCol = c.getColumnVector(1) as DuckDBBlobVector;
+      for (let r = 0; r < c.rowCount; r++) {
+        const key = keyCol.getItem(r)!;
+        out.set(key, bytesToVector(vecCol.getItemBytes(r)!, id, key));
+      }
+    }
+  }
+  return out;
+}
+
+/** How many vectors the cache holds for this embedder. */
+export async function countEmbeddings(store: Store, embedder: EmbedderRef): Promise<number> {
+  const rows = await store.query<{ n: number | string }>(
+    "SELECT count(*) AS n FROM embeddings WHERE embedder = $1",
+    [idOf(embedder)],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** The vector's bytes, Float32 little-endian: a view where the host is little-endian. */
+export function vectorBytes(vec: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(vec.buffer, vec.byteOffset, vec.byteLength);
+  const bytes = new Uint8Array(vec.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < vec.length; i++) view.setFloat32(i * 4, vec[i]!, true);
+  return bytes;
+}
+
+/**
+ * A Float32Array over a blob's bytes. The driver returns blobs longer than 12 bytes in a buffer
+ * of their own, so the view needs no copy; a misaligned or big-endian case is copied.
+ */
+export function bytesToVector(bytes: Uint8Array, embedder = "?", key = "?"): Float32Array {
+  if (bytes.byteLength % 4 !== 0) {
+    throw new AvakitError(
+      `embedding cache: the vector of ${key} for ${embedder} has ${bytes.byteLength} bytes, not a multiple of 4; the database is damaged`,
+    );
+  }
+  const n = bytes.byteLength / 4;
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+  }
+  const out = new Float32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}

@@ -1,0 +1,255 @@
+/**
+ * `avakit build`: the AVA dataset from the stored ads (§3.3). Stages, each a function of its
+ * inputs whose outputs are files, so that the page-shard stage can later be spread over many
+ * machines: (1) page shards → work files (shard-stage.ts), (2) assemble → split files
+ * (assemble.ts), (3) dataset card and manifest. Written under a temporary name and renamed.
+ */
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { AvakitError } from "../core/errors.js";
+import { canonicalJson, sha256 } from "../core/hash.js";
+import { Progress } from "../core/progress.js";
+import { createEmbedder, parseEmbedderSpec } from "../embed/spec.js";
+import type { Embedder } from "../embed/types.js";
+import { mediaTextsFor } from "../store/media-texts.js";
+import { Store } from "../store/store.js";
+import { VERSION } from "../version.js";
+import { type AssembleResult, assemble } from "./assemble.js";
+import { datasetCard, taskSplitTable } from "./card.js";
+import { type BuildConfig, pairTasksOf, singleTasksOf, validateBuildConfig } from "./config.js";
+import { writeMixWorkFile } from "./mix-work.js";
+import { buildShard, finishedShard, type ShardCounts } from "./shard-stage.js";
+
+export interface BuildOptions {
+  db: string;
+  out: string;
+  cfg: BuildConfig;
+  /** Replace an existing dataset folder. */
+  overwrite?: boolean;
+  log?: (line: string) => void;
+  progress?: boolean;
+  /** Read an API key for --embedder openai from this file instead of OPENAI_API_KEY. */
+  embedderKeyFile?: string;
+}
+
+export interface BuildSummary {
+  out: string;
+  records: number;
+  counts: AssembleResult["counts"];
+  files: AssembleResult["files"];
+  shards: ShardCounts[];
+  embedderId: string | null;
+  seconds: number;
+  /** The task × split table, as printed. */
+  table: string[];
+}
+
+interface Inputs {
+  ads: number;
+  pages: number;
+  hash: string;
+  synthetic: "none" | "some" | "all";
+}
+
+async function describeInputs(store: Store): Promise<Inputs> {
+  const [r] = await store.query<{ ads: string; pages: string; synth: string; h: string | null }>(`
+    SELECT count(*) AS ads, count(DISTINCT page_id) AS pages, count(*) FILTER (WHERE synthetic) AS synth,
+      md5(string_agg(ad_id || ':' || record_key, ',' ORDER BY ad_id)) AS h
+    FROM ads`);
+  const ads = Number(r!.ads);
+  const synth = Number(r!.synth);
+  return {
+    ads,
+    pages: Number(r!.pages),
+    hash: r!.h ?? "",
+    synthetic: synth === 0 ? "none" : synth === ads ? "all" : "some",
+  };
+}
+
+function fileSha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** Builds the dataset; see the module comment. */
+export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
+  const started = performance.now();
+  const cfg = validateBuildConfig(opts.cfg);
+  const log = opts.log ?? (() => undefined);
+  const out = resolve(opts.out);
+  if (existsSync(out) && readdirSync(out).length > 0 && !opts.overwrite)
+    throw new AvakitError(`${out} already exists and is not empty (use --overwrite to replace it)`);
+
+  const store = await Store.open(opts.db, { mustExist: true });
+  let embedder: Embedder | null = null;
+  try {
+    const inputs = await describeInputs(store);
+    if (inputs.ads === 0)
+      throw new AvakitError(
+        `database ${opts.db} has no ads: run \`avakit ingest\` (or \`avakit demo\`) first`,
+      );
+    const needVectors =
+      pairTasksOf(cfg).length > 0 ||
+      (cfg.keywords.topN > 0 && singleTasksOf(cfg).some((t) => t.startsWith("TAG")));
+    if (needVectors) {
+      const spec = parseEmbedderSpec(cfg.embedder, {
+        ...(cfg.embedderUrl !== null ? { url: cfg.embedderUrl } : {}),
+        ...(opts.embedderKeyFile !== undefined ? { keyFile: opts.embedderKeyFile } : {}),
+      });
+      embedder = await createEmbedder(spec);
+    }
+    const embedderId = embedder?.id ?? null;
+    let mediaTexts: Map<string, string> | null = null;
+    if (cfg.mediaModel !== null) {
+      mediaTexts = await mediaTextsFor(store, cfg.mediaModel);
+      log(
+        mediaTexts.size === 0
+          ? `no verbalized media for model ${cfg.mediaModel} (run \`avakit verbalize\`): bodies are used as they are`
+          : `${mediaTexts.size} verbalized media items of ${cfg.mediaModel} appended to ad bodies`,
+      );
+    }
+    // What the page-shard stage's output depends on: configuration, inputs, embedder.
+    const {
+      format: _f,
+      maxRecordsPerFile: _m,
+      sample: _s,
+      mix: _x,
+      balanceTapTest: _b,
+      ...stageCfg
+    } = cfg;
+    const configKey = sha256(
+      canonicalJson({ stageCfg, inputs, embedderId, version: VERSION }),
+    ).slice(0, 16);
+    const workDir = `${out}.work`;
+    const stageDir = join(workDir, configKey);
+    mkdirSync(stageDir, { recursive: true });
+    const shards = Math.max(1, Math.ceil(inputs.ads / cfg.shardAds));
+    log(
+      `building from ${inputs.ads} ads of ${inputs.pages} advertisers in ${shards} page shard(s)` +
+        (embedderId ? `, embedder ${embedderId}` : "") +
+        (inputs.synthetic !== "none"
+          ? ` (${inputs.synthetic === "all" ? "all" : "some"} inputs SYNTHETIC)`
+          : ""),
+    );
+    const progress = new Progress({
+      label: "build",
+      unit: "ads",
+      total: inputs.ads,
+      enabled: opts.progress ?? false,
+    });
+    const shardCounts: ShardCounts[] = [];
+    const workFiles: string[] = [];
+    let adsDone = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const job = {
+        shard,
+        shards,
+        file: join(stageDir, `shard-${String(shard).padStart(5, "0")}.jsonl`),
+      };
+      workFiles.push(job.file);
+      const done = finishedShard(job, configKey);
+      if (done) {
+        shardCounts.push(done);
+        adsDone += done.ads;
+        progress.update(adsDone, `shard ${shard + 1}/${shards} reused`);
+        continue;
+      }
+      const base = adsDone;
+      const counts = await buildShard(
+        {
+          store,
+          cfg,
+          embedder: embedder as Embedder,
+          cacheEmbeddings: embedder !== null && !embedder.id.startsWith("hashing"),
+          mediaTexts,
+          onAds: (n) => progress.update(base + n, `shard ${shard + 1}/${shards}`),
+        },
+        job,
+        configKey,
+      );
+      shardCounts.push(counts);
+      adsDone += counts.ads;
+    }
+    progress.done(`${shards} shard(s)`);
+
+    const partial = `${out}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(join(partial, "data"), { recursive: true });
+    const mix =
+      cfg.mix.length > 0
+        ? (train: number) => writeMixWorkFile(cfg, train, join(stageDir, "mix.jsonl"))
+        : null;
+    const result = await assemble(store, cfg, workFiles, partial, mix);
+    const records = result.files.reduce((a, f) => a + f.records, 0);
+    if (records === 0)
+      throw new AvakitError(
+        `the build produced no records from ${inputs.ads} ads (do the ads have the signals the selected tasks need?)`,
+      );
+    const notes: string[] = [];
+    const singleAdPages = shardCounts.reduce((a, c) => a + c.singleAdPages, 0);
+    if (pairTasksOf(cfg).length > 0 && singleAdPages > 0)
+      notes.push(
+        `${singleAdPages} advertiser(s) with a single ad yield no transsuasion or transcreation pairs.`,
+      );
+    const card = datasetCard({
+      cfg,
+      version: VERSION,
+      embedderId: embedderId ?? "none",
+      inputs,
+      counts: result.counts,
+      files: result.files,
+      notes,
+    });
+    writeFileSync(join(partial, "README.md"), card);
+    const manifest = {
+      avakit_version: VERSION,
+      command: "avakit build",
+      config: cfg,
+      embedder: embedderId,
+      inputs: { database: basename(opts.db), ...inputs },
+      stage_key: configKey,
+      counts: result.counts,
+      balanced_away: result.balancedAway,
+      sampled_away: result.sampledAway,
+      mixed: result.mixed,
+      dropped_by_region: sumBy(shardCounts, (c) => c.droppedByRegion),
+      similar_pairs: shardCounts.reduce((a, c) => a + c.similarPairs, 0),
+      pairs_capped: shardCounts.reduce((a, c) => a + c.pairsCapped, 0),
+      files: result.files.map((f) => ({ ...f, sha256: fileSha256(join(partial, f.path)) })),
+    };
+    writeFileSync(join(partial, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    if (existsSync(out)) rmSync(out, { recursive: true, force: true });
+    renameSync(partial, out);
+    rmSync(workDir, { recursive: true, force: true });
+    return {
+      out,
+      records,
+      counts: result.counts,
+      files: result.files,
+      shards: shardCounts,
+      embedderId,
+      seconds: (performance.now() - started) / 1000,
+      table: taskSplitTable(result.counts, false),
+    };
+  } finally {
+    await embedder?.close();
+    store.close();
+  }
+}
+
+function sumBy(
+  list: ShardCounts[],
+  pick: (c: ShardCounts) => Record<string, number>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of list) for (const [k, v] of Object.entries(pick(c))) out[k] = (out[k] ?? 0) + v;
+  return out;
+}

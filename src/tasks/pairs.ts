@@ -1,0 +1,396 @@
+/**
+ * Pair mining for transsuasion and transcreation (§3.3 (3) and (4), Table A3), within one
+ * advertiser's ads: similar pairs (embedding cosine > threshold, word-level Levenshtein
+ * distance ≥ minimum) whose Table A3 constants match, oriented by each task's rule. Pure.
+ *
+ * Design: a pair can only yield a task whose enabled constants it matches, so ads are blocked by
+ * each task's constant tuple (only the minimal tuples among the requested tasks are needed; by
+ * default (region, age, gender), (region, budget, gender), (age, budget, gender) and
+ * (region, budget, age)), cosines are computed within blocks only, each pair once, and word
+ * edits only for pairs above the cosine threshold. The result equals the all-pairs definition.
+ */
+import { AGE_GROUPS, GENDERS } from "../core/types.js";
+import { cosine } from "../embed/types.js";
+import { stateIndex } from "../signals/geography.js";
+import { seededSample } from "./seeded.js";
+import { PAIR_TASKS, type PairCandidate, type PairTask, type TaskAd } from "./types.js";
+import { tokenEdits, WordIds } from "./word-edits.js";
+
+/** Cosine similarity: the one implementation (src/embed/types.ts), re-exported for the builder. */
+export { cosine };
+
+/** The facets Table A3's constants compare ("impressions" is never a constant of a pair task). */
+export type ConstantFacet = "region" | "age" | "gender" | "budget";
+
+export interface PairConfig {
+  /** Cosine similarity must exceed this, strictly (paper: 0.7 with SentenceBERT). */
+  similarityThreshold: number;
+  /** Word-level Levenshtein distance must be at least this (paper: "> 15 words"). */
+  minWordEdits: number;
+  /**
+   * Similar pairs kept per page at most (the builder's default is 1000); beyond, a seeded sample
+   * keyed by the pair's ad ids, so one prolific advertiser cannot dominate a task.
+   */
+  maxPairsPerPage: number;
+  seed: number | string;
+  /** Which pair tasks to emit. */
+  tasks: readonly PairTask[];
+  /** Which facets the constants compare; a disabled facet is not required to match. */
+  constants: Readonly<Record<ConstantFacet, boolean>>;
+  /** TC-R: the minimum change of the goal state's rank position between the two ads (paper: 3). */
+  tcRegionMinRankShift: number;
+}
+
+export const DEFAULT_PAIR_CONFIG: PairConfig = {
+  similarityThreshold: 0.7,
+  minWordEdits: 16,
+  maxPairsPerPage: 1000,
+  seed: 0,
+  tasks: PAIR_TASKS,
+  constants: { region: true, age: true, gender: true, budget: true },
+  tcRegionMinRankShift: 3,
+};
+
+/**
+ * Table A3's constants of each pair task. The paper's table swaps the TC-G and TC-R rows (it
+ * lists TC-G with Region as the variable); these are the fixed ones: the variable is the facet
+ * the task is named after, as for TS-A/TS-G/TS-R.
+ */
+export const PAIR_TASK_CONSTANTS: Readonly<Record<PairTask, readonly ConstantFacet[]>> = {
+  "TS-B": ["region", "gender", "age"],
+  "TS-E": ["region", "gender", "age", "budget"],
+  "TS-A": ["region", "budget", "gender"],
+  "TS-R": ["age", "budget", "gender"],
+  "TS-G": ["region", "budget", "age"],
+  "TC-A": ["region", "budget", "gender"],
+  "TC-G": ["region", "budget", "age"],
+  "TC-R": ["age", "budget", "gender"],
+};
+
+export interface PairStats {
+  ads: number;
+  /** Blocks of ≥ 2 ads, over all blocking keys. */
+  blocks: number;
+  /** Cosine similarities computed (each unordered pair at most once). */
+  pairsCompared: number;
+  /** Unordered pairs above the cosine threshold. */
+  aboveThreshold: number;
+  /** Unordered pairs passing both filters and matching some requested task's constants. */
+  similarPairs: number;
+  /** Similar pairs dropped by the per-page cap (0 when not capped). */
+  capped: number;
+  /** Candidates emitted per task. */
+  perTask: Record<PairTask, number>;
+}
+
+export interface MinedPairs {
+  /** Sorted by (task in PAIR_TASKS order, source adId, target adId). */
+  candidates: PairCandidate[];
+  stats: PairStats;
+}
+
+const FACETS: readonly ConstantFacet[] = ["region", "age", "gender", "budget"];
+
+/** An ad's value of a constant facet, or null (which never matches). */
+function facetValue(ad: TaskAd, facet: ConstantFacet): string | null {
+  switch (facet) {
+    case "region":
+      return ad.topStates[0] ?? null;
+    case "age":
+      return ad.bestAgeGroup;
+    case "gender":
+      return ad.bestGender;
+    case "budget":
+      return ad.spend === null ? null : `${ad.spend.lower}-${ad.spend.upper ?? ""}`;
+  }
+}
+
+/** Whether source and target agree on every enabled constant of `task`. */
+export function constantsMatch(
+  task: PairTask,
+  a: TaskAd,
+  b: TaskAd,
+  constants: PairConfig["constants"],
+): boolean {
+  for (const f of PAIR_TASK_CONSTANTS[task]) {
+    if (!constants[f]) continue;
+    const v = facetValue(a, f);
+    if (v === null || v !== facetValue(b, f)) return false;
+  }
+  return true;
+}
+
+/**
+ * The candidates of one orientation (source = Ad1, target = Ad2) among `tasks`, in PAIR_TASKS
+ * order. TS-A/TS-R/TS-G also need the source's own best segment, which the prompt names.
+ */
+export function orientPair(
+  source: TaskAd,
+  target: TaskAd,
+  similarity: number,
+  wordEdits: number,
+  cfg: Pick<PairConfig, "tasks" | "constants" | "tcRegionMinRankShift">,
+): PairCandidate[] {
+  const out: PairCandidate[] = [];
+  for (const task of PAIR_TASKS) {
+    if (!cfg.tasks.includes(task) || !constantsMatch(task, source, target, cfg.constants)) continue;
+    const audience = taskAudience(task, source, target, cfg.tcRegionMinRankShift);
+    if (audience) out.push({ task, source, target, ...audience, similarity, wordEdits });
+  }
+  return out;
+}
+
+type Audience = { given: string | null; goal: string | null } | null;
+
+function taskAudience(task: PairTask, a: TaskAd, b: TaskAd, minRankShift: number): Audience {
+  switch (task) {
+    case "TS-B":
+      // Ad2 received a higher budget range.
+      return a.spend && b.spend && a.spend.lower < b.spend.lower ? NO_AUDIENCE : null;
+    case "TS-E":
+      // Same budget (a constant), more impressions for Ad2; the template names the ads' states.
+      return a.impressions && b.impressions && a.impressions.lower < b.impressions.lower
+        ? NO_AUDIENCE
+        : null;
+    case "TS-A":
+      return moreEngaged(a.bestAgeGroup, b.bestAgeGroup, a.ageShares, b.ageShares, AGE_GROUPS);
+    case "TS-G":
+      return moreEngaged(a.bestGender, b.bestGender, a.genderShares, b.genderShares, GENDERS);
+    case "TS-R": {
+      const given = a.topStates[0];
+      const goal = b.topStates[0];
+      if (given === undefined || goal === undefined) return null;
+      const i = stateIndex(goal);
+      const sa = a.stateInterest[i];
+      const sb = b.stateInterest[i];
+      return sa !== undefined && sb !== undefined && sa < sb ? { given, goal } : null;
+    }
+    case "TC-A":
+      return transcreated(a.bestAgeGroup, b.bestAgeGroup);
+    case "TC-G":
+      return transcreated(a.bestGender, b.bestGender);
+    case "TC-R": {
+      const given = a.topStates[0];
+      if (given === undefined) return null;
+      // The best of the target's top states whose rank moved by ≥ minRankShift positions.
+      for (const goal of b.topStates) {
+        const ra = a.stateRanking.indexOf(goal);
+        const rb = b.stateRanking.indexOf(goal);
+        if (ra >= 0 && rb >= 0 && Math.abs(ra - rb) >= minRankShift) return { given, goal };
+      }
+      return null;
+    }
+  }
+}
+
+const NO_AUDIENCE = { given: null, goal: null };
+
+/** TS-A/TS-G: the goal is Ad2's best segment, and Ad1 delivered a smaller share of it. */
+function moreEngaged<S extends string>(
+  given: S | null,
+  goal: S | null,
+  sharesA: readonly number[],
+  sharesB: readonly number[],
+  segments: readonly S[],
+): Audience {
+  if (given === null || goal === null) return null;
+  const i = segments.indexOf(goal);
+  const sa = sharesA[i];
+  const sb = sharesB[i];
+  return sa !== undefined && sb !== undefined && sa < sb ? { given, goal } : null;
+}
+
+/** TC-A/TC-G: the goal is first for the target but not for the source. */
+function transcreated(given: string | null, goal: string | null): Audience {
+  return given !== null && goal !== null && given !== goal ? { given, goal } : null;
+}
+
+/**
+ * Mines one page's pairs. `vectors[i]` embeds `ads[i].body` (L2-normalised by the embedders,
+ * though any non-zero vectors work: similarity is `cosine`). Output and stats do not depend on
+ * the order of `ads`.
+ */
+export function minePairs(
+  ads: readonly TaskAd[],
+  vectors: readonly Float32Array[],
+  cfg: PairConfig,
+): MinedPairs {
+  if (vectors.length !== ads.length) {
+    throw new RangeError(`minePairs: ${ads.length} ads but ${vectors.length} vectors`);
+  }
+  const dim = vectors[0]?.length ?? 0;
+  for (const v of vectors) {
+    if (v.length !== dim) throw new RangeError(`minePairs: vectors differ in length (${dim} and ${v.length})`);
+  }
+  const tasks = PAIR_TASKS.filter((t) => cfg.tasks.includes(t));
+  const stats: PairStats = {
+    ads: ads.length,
+    blocks: 0,
+    pairsCompared: 0,
+    aboveThreshold: 0,
+    similarPairs: 0,
+    capped: 0,
+    perTask: Object.fromEntries(PAIR_TASKS.map((t) => [t, 0])) as Record<PairTask, number>,
+  };
+  if (ads.length < 2 || tasks.length === 0) return { candidates: [], stats };
+
+  // 1. Blocking keys: the minimal enabled-constant tuples of the requested tasks.
+  const tuples = minimalTuples(tasks.map((t) => PAIR_TASK_CONSTANTS[t].filter((f) => cfg.constants[f])));
+  const blockIds = tuples.map((tuple) => blockIdsOf(ads, tuple));
+
+  // 2. Cosines within blocks, each pair once (in the first key that blocks it together).
+  const inv = vectors.map(inverseNorm);
+  // Pairs within 1e-7 of the threshold by the fast kernel are re-decided by `cosine` itself.
+  const prefilter = cfg.similarityThreshold - 1e-7;
+  const pairA: number[] = [];
+  const pairB: number[] = [];
+  const pairSim: number[] = [];
+  blockIds.forEach((ids, k) => {
+    const earlier = blockIds.slice(0, k);
+    for (const members of groups(ids)) {
+      stats.blocks++;
+      forEachPairTiled(members, (i, j) => {
+        for (const e of earlier) if (e[i] !== -1 && e[i] === e[j]) return;
+        stats.pairsCompared++;
+        if (dotUnrolled(vectors[i]!, vectors[j]!) * inv[i]! * inv[j]! <= prefilter) return;
+        const sim = cosine(vectors[i]!, vectors[j]!);
+        if (sim > cfg.similarityThreshold) {
+          pairA.push(i);
+          pairB.push(j);
+          pairSim.push(sim);
+        }
+      });
+    }
+  });
+  stats.aboveThreshold = pairA.length;
+
+  // 3. Word edits, only above the threshold; the bounded distance answers "≥ minimum?".
+  const words = new WordIds();
+  const tokens: (Int32Array | undefined)[] = new Array(ads.length);
+  const tokensOf = (i: number): Int32Array => {
+    let t = tokens[i];
+    if (t === undefined) {
+      t = words.encode(ads[i]!.body);
+      tokens[i] = t;
+    }
+    return t;
+  };
+  let similar: { a: number; b: number; sim: number; key: string }[] = [];
+  for (let p = 0; p < pairA.length; p++) {
+    const i = pairA[p]!;
+    const j = pairB[p]!;
+    if (tokenEdits(tokensOf(i), tokensOf(j), cfg.minWordEdits) < cfg.minWordEdits) continue;
+    const [x, y] = ads[i]!.adId < ads[j]!.adId ? [i, j] : [j, i];
+    similar.push({ a: x, b: y, sim: pairSim[p]!, key: `${ads[x]!.adId}|${ads[y]!.adId}` });
+  }
+  stats.similarPairs = similar.length;
+
+  // 4. The per-page cap: a seeded sample, independent of iteration order.
+  if (similar.length > cfg.maxPairsPerPage) {
+    similar = seededSample(similar, cfg.maxPairsPerPage, `${cfg.seed}:pairs`, (s) => s.key);
+    stats.capped = stats.similarPairs - similar.length;
+  }
+
+  // 5. Orient each kept pair both ways and apply the task rules.
+  const candidates: PairCandidate[] = [];
+  for (const s of similar) {
+    const a = ads[s.a]!;
+    const b = ads[s.b]!;
+    const edits = tokenEdits(tokensOf(s.a), tokensOf(s.b));
+    candidates.push(...orientPair(a, b, s.sim, edits, { ...cfg, tasks }));
+    candidates.push(...orientPair(b, a, s.sim, edits, { ...cfg, tasks }));
+  }
+  const order = new Map<string, number>(PAIR_TASKS.map((t, i) => [t, i]));
+  candidates.sort(
+    (x, y) =>
+      order.get(x.task)! - order.get(y.task)! ||
+      compareStrings(x.source.adId, y.source.adId) ||
+      compareStrings(x.target.adId, y.target.adId),
+  );
+  for (const c of candidates) stats.perTask[c.task]++;
+  return { candidates, stats };
+}
+
+function compareStrings(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Drops every tuple that contains another (its pairs are already in the smaller one's blocks). */
+function minimalTuples(tuples: readonly ConstantFacet[][]): ConstantFacet[][] {
+  const sets = tuples.map((t) => FACETS.filter((f) => t.includes(f)));
+  const unique = [...new Map(sets.map((s) => [s.join(","), s])).values()];
+  return unique
+    .filter((s) => !unique.some((o) => o !== s && o.length < s.length && o.every((f) => s.includes(f))))
+    .sort((x, y) => x.length - y.length || compareStrings(x.join(","), y.join(",")));
+}
+
+/** Each ad's block under a tuple of facets (-1 when any facet is null). */
+function blockIdsOf(ads: readonly TaskAd[], tuple: readonly ConstantFacet[]): Int32Array {
+  const ids = new Int32Array(ads.length);
+  const byKey = new Map<string, number>();
+  ads.forEach((ad, i) => {
+    const values = tuple.map((f) => facetValue(ad, f));
+    if (values.some((v) => v === null)) {
+      ids[i] = -1;
+      return;
+    }
+    const key = values.join("\u0000");
+    let id = byKey.get(key);
+    if (id === undefined) {
+      id = byKey.size;
+      byKey.set(key, id);
+    }
+    ids[i] = id;
+  });
+  return ids;
+}
+
+/** The ad indices of each block with at least 2 ads. */
+function groups(ids: Int32Array): number[][] {
+  const members = new Map<number, number[]>();
+  ids.forEach((id, i) => {
+    if (id === -1) return;
+    const m = members.get(id);
+    if (m) m.push(i);
+    else members.set(id, [i]);
+  });
+  return [...members.values()].filter((m) => m.length > 1);
+}
+
+/** Rows per tile: 128 rows of 512 float32 (256 KiB) stay in a core's L2 cache. */
+const TILE = 128;
+
+/** Calls `fn(i, j)` once for each unordered pair of `members`, a tile of rows at a time. */
+function forEachPairTiled(members: readonly number[], fn: (i: number, j: number) => void): void {
+  const n = members.length;
+  for (let t0 = 0; t0 < n; t0 += TILE) {
+    const t1 = Math.min(n, t0 + TILE);
+    for (let x = 0; x < t1; x++) {
+      const i = members[x]!;
+      for (let y = Math.max(t0, x + 1); y < t1; y++) fn(i, members[y]!);
+    }
+  }
+}
+
+function inverseNorm(v: Float32Array): number {
+  const n = Math.sqrt(dotUnrolled(v, v));
+  return n > 0 ? 1 / n : 0;
+}
+
+/** The block kernel: a dot product unrolled by 4 with independent accumulators. */
+function dotUnrolled(x: Float32Array, y: Float32Array): number {
+  const n = x.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    s0 += x[k]! * y[k]!;
+    s1 += x[k + 1]! * y[k + 1]!;
+    s2 += x[k + 2]! * y[k + 2]!;
+    s3 += x[k + 3]! * y[k + 3]!;
+  }
+  for (; k < n; k++) s0 += x[k]! * y[k]!;
+  return s0 + s1 + s2 + s3;
+}

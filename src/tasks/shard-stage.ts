@@ -1,0 +1,223 @@
+/**
+ * The page-shard stage of `avakit build`: everything that happens within pages (embeddings,
+ * keywords, single-ad tasks, pair mining, pair tasks, splits, --drop-region) for the pages of one
+ * shard, written to one work file. A function of (configuration, shard), so that shards can run
+ * anywhere and in any order; a finished shard leaves a marker and is not built twice.
+ */
+import { once } from "node:events";
+import { createWriteStream, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { embeddingsFor } from "../embed/embed-all.js";
+import { keywordCandidates, rankKeywords } from "../embed/keywords.js";
+import type { Embedder } from "../embed/types.js";
+import { censusRegionOf } from "../signals/geography.js";
+import type { Store } from "../store/store.js";
+import { type BuildConfig, pairTasksOf, singleTasksOf } from "./config.js";
+import { renderPairTask } from "./pair-templates.js";
+import { minePairs } from "./pairs.js";
+import { workRecord } from "./records.js";
+import { renderSingleTasks } from "./single-tasks.js";
+import { isTestAdvertiser, recordSplit } from "./splits.js";
+import { AD_ROW_SQL, type TaskAdRow, taskAdFromRow } from "./task-ad.js";
+import type { RenderedTask, TaskAd } from "./types.js";
+import { verbalizedBody } from "./verbalize.js";
+
+export interface ShardJob {
+  shard: number;
+  shards: number;
+  /** The work file; its marker is `${file}.done.json`. */
+  file: string;
+}
+
+export interface ShardCounts {
+  ads: number;
+  pages: number;
+  /** Records written, per task. */
+  records: Record<string, number>;
+  /** Records dropped by --drop-region, per task. */
+  droppedByRegion: Record<string, number>;
+  similarPairs: number;
+  pairsCapped: number;
+  /** Single-ad pages (no pair can be mined from them). */
+  singleAdPages: number;
+  embeddingsComputed: number;
+  seconds: number;
+}
+
+export interface ShardEnv {
+  store: Store;
+  cfg: BuildConfig;
+  embedder: Embedder;
+  /** Whether vectors go through the database cache (not for the cheap lexical embedder). */
+  cacheEmbeddings: boolean;
+  /** Verbalized media texts by media item, when --media-model is given. */
+  mediaTexts: Map<string, string> | null;
+  /** Called after each page with the number of ads done in this shard. */
+  onAds?: (adsDone: number) => void;
+}
+
+/** The shard a page belongs to: md5 of the page id, so every machine agrees. */
+export function shardWhere(shards: number, shard: number): string {
+  return `md5_number(a.page_id) % ${shards} = ${shard}`;
+}
+
+export function markerOf(job: ShardJob): string {
+  return `${job.file}.done.json`;
+}
+
+/** Counts of a shard finished earlier with the same configuration, else null. */
+export function finishedShard(job: ShardJob, configKey: string): ShardCounts | null {
+  const marker = markerOf(job);
+  if (!existsSync(marker) || !existsSync(job.file)) return null;
+  try {
+    const m = JSON.parse(readFileSync(marker, "utf8")) as {
+      configKey: string;
+      counts: ShardCounts;
+    };
+    return m.configKey === configKey ? m.counts : null;
+  } catch {
+    return null;
+  }
+}
+
+async function vectorsFor(env: ShardEnv, texts: string[]): Promise<Float32Array[]> {
+  if (texts.length === 0) return [];
+  if (env.cacheEmbeddings) return embeddingsFor(env.store, env.embedder, texts);
+  const out: Float32Array[] = [];
+  for (let i = 0; i < texts.length; i += 4096)
+    out.push(...(await env.embedder.embed(texts.slice(i, i + 4096))));
+  return out;
+}
+
+function adBody(row: TaskAdRow, mediaTexts: Map<string, string> | null): string {
+  if (!mediaTexts) return row.body;
+  const media = JSON.parse(row.media) as string[];
+  const texts = media.map((m) => mediaTexts.get(m)).filter((t): t is string => t !== undefined);
+  return texts.length ? verbalizedBody(row.body, texts) : row.body;
+}
+
+/** KeyBERT keywords for each ad (TAG prompts), from cached candidate and body vectors. */
+async function addKeywords(env: ShardEnv, ads: TaskAd[], bodyVecs: Float32Array[]): Promise<void> {
+  const { topN, ngramRange, useMmr, diversity } = env.cfg.keywords;
+  if (topN === 0) return;
+  const candidates = ads.map((a) => keywordCandidates(a.body, { ngramRange }));
+  const vocab = [...new Set(candidates.flat())].sort();
+  const vecs = await vectorsFor(env, vocab);
+  const byWord = new Map(vocab.map((w, i) => [w, vecs[i]!] as const));
+  ads.forEach((ad, i) => {
+    const cands = candidates[i]!;
+    ad.keywords = rankKeywords(
+      bodyVecs[i]!,
+      cands,
+      cands.map((c) => byWord.get(c)!),
+      { topN, useMmr, diversity },
+    );
+  });
+}
+
+/** Builds one shard's work file (written under a temporary name, then renamed) and its marker. */
+export async function buildShard(
+  env: ShardEnv,
+  job: ShardJob,
+  configKey: string,
+): Promise<ShardCounts> {
+  const started = performance.now();
+  const { cfg, store } = env;
+  const rows = await store.query<TaskAdRow>(
+    `SELECT ${AD_ROW_SQL} FROM ads a WHERE ${shardWhere(job.shards, job.shard)} ORDER BY a.page_id, a.ad_id`,
+  );
+  const counts: ShardCounts = {
+    ads: rows.length,
+    pages: 0,
+    records: {},
+    droppedByRegion: {},
+    similarPairs: 0,
+    pairsCapped: 0,
+    singleAdPages: 0,
+    embeddingsComputed: 0,
+    seconds: 0,
+  };
+  const ads = rows.map((r) => taskAdFromRow(r, adBody(r, env.mediaTexts)));
+  const synthetic = new Set(rows.filter((r) => r.synthetic).map((r) => r.ad_id));
+  const singleTasks = singleTasksOf(cfg);
+  const pairTasks = pairTasksOf(cfg);
+  const needVectors =
+    pairTasks.length > 0 || (cfg.keywords.topN > 0 && singleTasks.some((t) => t.startsWith("TAG")));
+  const bodyVecs = needVectors
+    ? await vectorsFor(
+        env,
+        ads.map((a) => a.body),
+      )
+    : [];
+  if (bodyVecs.length && singleTasks.some((t) => t.startsWith("TAG")))
+    await addKeywords(env, ads, bodyVecs);
+
+  const tmp = `${job.file}.tmp`;
+  const out = createWriteStream(tmp);
+  let buffered: string[] = [];
+  const flush = async () => {
+    if (buffered.length === 0) return;
+    const ok = out.write(buffered.join(""));
+    buffered = [];
+    if (!ok) await once(out, "drain");
+  };
+  const dropStates = cfg.dropRegion;
+  const emit = async (r: RenderedTask, recAds: TaskAd[], extra: Record<string, unknown>) => {
+    if (dropStates !== null && r.states.some((s) => censusRegionOf(s) === dropStates)) {
+      counts.droppedByRegion[r.task] = (counts.droppedByRegion[r.task] ?? 0) + 1;
+      return;
+    }
+    const split = recordSplit(
+      isTestAdvertiser(recAds[0]!.pageId, cfg.testAdvertisers, cfg.seed),
+      recAds.map((a) => a.startDate),
+      cfg.timeCutoff,
+    );
+    const meta = recAds.some((a) => synthetic.has(a.adId)) ? { ...extra, synthetic: true } : extra;
+    buffered.push(`${JSON.stringify(workRecord(r, recAds, split, cfg.seed, meta))}\n`);
+    counts.records[r.task] = (counts.records[r.task] ?? 0) + 1;
+    if (buffered.length >= 2048) await flush();
+  };
+
+  let start = 0;
+  while (start < ads.length) {
+    let end = start + 1;
+    while (end < ads.length && ads[end]!.pageId === ads[start]!.pageId) end++;
+    const pageAds = ads.slice(start, end);
+    counts.pages++;
+    for (const ad of pageAds) {
+      for (const r of renderSingleTasks(ad, singleTasks)) {
+        await emit(r, [ad], r.task.startsWith("TAG") ? { keywords: ad.keywords } : {});
+      }
+    }
+    if (pairTasks.length > 0) {
+      if (pageAds.length < 2) counts.singleAdPages++;
+      else {
+        const mined = minePairs(pageAds, bodyVecs.slice(start, end), {
+          similarityThreshold: cfg.similarityThreshold,
+          minWordEdits: cfg.minWordEdits,
+          maxPairsPerPage: cfg.maxPairsPerPage,
+          seed: cfg.seed,
+          tasks: pairTasks,
+          constants: cfg.constants,
+          tcRegionMinRankShift: cfg.tcRegionMinRankShift,
+        });
+        counts.similarPairs += mined.stats.similarPairs;
+        counts.pairsCapped += mined.stats.capped;
+        for (const c of mined.candidates) {
+          await emit(renderPairTask(c), [c.source, c.target], {
+            similarity: c.similarity,
+            word_edits: c.wordEdits,
+          });
+        }
+      }
+    }
+    env.onAds?.(end);
+    start = end;
+  }
+  await flush();
+  out.end();
+  await once(out, "finish");
+  renameSync(tmp, job.file);
+  counts.seconds = (performance.now() - started) / 1000;
+  writeFileSync(markerOf(job), JSON.stringify({ configKey, counts }));
+  return counts;
+}
