@@ -9,14 +9,20 @@ import { buildDataset } from "../dist/tasks/build.js";
 import { DEFAULT_BUILD_CONFIG } from "../dist/tasks/config.js";
 
 const [db, embedderSpec, format, out] = process.argv.slice(2);
-if (!db || !embedderSpec || !format || !out) throw new Error("usage: build-child DB EMBEDDER FORMAT OUT");
+if (!db || !embedderSpec || !format || !out)
+  throw new Error("usage: build-child DB EMBEDDER FORMAT OUT");
 if (format === "speed") {
   const store = await Store.open(db, { readOnly: true });
-  const rows = await store.query<{ body: string }>(`SELECT body FROM ads ORDER BY ad_id LIMIT ${Number(out)}`);
+  const rows = await store.query<{ body: string }>(
+    `SELECT body FROM ads ORDER BY ad_id LIMIT ${Number(out)}`,
+  );
   store.close();
   const embedder = await createEmbedder(parseEmbedderSpec(embedderSpec, {}));
   await embedder.embed(["warm up"]);
-  const m = await measureEmbedder(embedder, rows.map((r) => r.body));
+  const m = await measureEmbedder(
+    embedder,
+    rows.map((r) => r.body),
+  );
   await embedder.close();
   process.stdout.write(`${JSON.stringify({ embedder: embedder.id, ...m })}\n`);
 } else {

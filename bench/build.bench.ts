@@ -68,7 +68,9 @@ try {
   }
   const out = child([...common, join(dir, "out")]);
   const rate = Number(out.records) / Number(out.seconds);
-  console.log(JSON.stringify({ ads, embedder: values.embedder, ...out, recordsPerSecond: Math.round(rate) }));
+  console.log(
+    JSON.stringify({ ads, embedder: values.embedder, ...out, recordsPerSecond: Math.round(rate) }),
+  );
   console.log(
     `bench:build ${ads} ads (${values.embedder}, ${values.format}): ${Number(out.records).toLocaleString("en-US")} records in ${Number(out.seconds).toFixed(1)} s = ${Math.round(rate).toLocaleString("en-US")} records/s, peak RSS ${Math.round(Number(out.peakRssMiB))} MiB`,
   );

@@ -26,7 +26,8 @@ export const verbalizeCommand: Command = {
     model: { type: "string", description: "openai:MODEL, a vision-capable chat model" },
     "base-url": {
       type: "string",
-      description: "OpenAI-compatible server (default https://api.openai.com/v1; key from OPENAI_API_KEY)",
+      description:
+        "OpenAI-compatible server (default https://api.openai.com/v1; key from OPENAI_API_KEY)",
     },
     concurrency: {
       type: "string",

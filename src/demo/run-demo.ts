@@ -12,9 +12,9 @@ import { writeOpinionsFile } from "../opinions/write.js";
 import { readSignals } from "../signals/records.js";
 import { formatSummary, type StoreSummary, summarizeStore } from "../signals/summary.js";
 import { Store } from "../store/store.js";
+import { writeSynthFile } from "../synth/write.js";
 import { type BuildSummary, buildDataset } from "../tasks/build.js";
 import { DEFAULT_BUILD_CONFIG } from "../tasks/config.js";
-import { writeSynthFile } from "../synth/write.js";
 
 export interface DemoOptions {
   /** Folder for the demo's files (recreated). */

@@ -1,8 +1,8 @@
 import { endianness } from "node:os";
 import {
+  type DuckDBBigIntVector,
   type DuckDBBlobVector,
-  type DuckDBValue,
-  type DuckDBVarCharVector,
+  type DuckDBDataChunk,
   LIST,
   listValue,
   VARCHAR,
@@ -34,11 +34,36 @@ function idOf(embedder: EmbedderRef): string {
   return typeof embedder === "string" ? embedder : embedder.id;
 }
 
-function keyList(keys: readonly string[]): DuckDBValue {
-  return listValue(keys as string[]);
+/**
+ * A query over the keys of `keys` that have a vector for this embedder, yielding each one's
+ * position in `keys` (column 0) and `columns` after it.
+ *
+ * The keys travel as ONE string that DuckDB splits (a list parameter of 50k strings costs more
+ * to convert than the query itself), and come back as positions, not strings: reading a string
+ * from a result is a native call and a UTF-8 decode per row, reading an integer is not. A key
+ * with a comma (contentKey's base64url never has one) makes it fall back to a list parameter.
+ */
+async function* storedPositions(
+  store: Store,
+  id: string,
+  keys: readonly string[],
+  columns: string,
+): AsyncGenerator<DuckDBDataChunk> {
+  for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
+    const chunk = keys.slice(start, start + KEYS_PER_QUERY);
+    const plain = !chunk.some((k) => k.includes(","));
+    const list = plain ? "string_split($2, ',')" : "$2";
+    const result = await store.conn.stream(
+      `WITH q AS (SELECT unnest(l) AS k, generate_subscripts(l, 1) - 1 + ${start} AS i FROM (SELECT ${list} AS l))
+       SELECT q.i${columns ? `, ${columns}` : ""} FROM q JOIN embeddings e ON e.text_key = q.k WHERE e.embedder = $1`,
+      plain ? [id, chunk.join(",")] : [id, listValue(chunk)],
+      plain ? [VARCHAR, VARCHAR] : [VARCHAR, LIST(VARCHAR)],
+    );
+    for (let c = await result.fetchChunk(); c !== null && c.rowCount > 0; c = await result.fetchChunk()) {
+      yield c;
+    }
+  }
 }
-
-const KEYS_TYPES = [VARCHAR, LIST(VARCHAR)];
 
 /** The keys among `keys` (deduplicated) that have no vector for this embedder yet. */
 export async function missingTextKeys(
@@ -46,21 +71,14 @@ export async function missingTextKeys(
   embedder: EmbedderRef,
   keys: readonly string[],
 ): Promise<Set<string>> {
-  const missing = new Set(keys);
-  const id = idOf(embedder);
-  const unique = [...missing];
-  for (let i = 0; i < unique.length; i += KEYS_PER_QUERY) {
-    const chunk = unique.slice(i, i + KEYS_PER_QUERY);
-    const result = await store.conn.stream(
-      "SELECT text_key FROM embeddings WHERE embedder = $1 AND text_key IN (SELECT unnest($2))",
-      [id, keyList(chunk)],
-      KEYS_TYPES,
-    );
-    for (let c = await result.fetchChunk(); c !== null && c.rowCount > 0; c = await result.fetchChunk()) {
-      const col = c.getColumnVector(0) as DuckDBVarCharVector;
-      for (let r = 0; r < c.rowCount; r++) missing.delete(col.getItem(r)!);
-    }
+  const unique = [...new Set(keys)];
+  const stored = new Uint8Array(unique.length);
+  for await (const c of storedPositions(store, idOf(embedder), unique, "")) {
+    const pos = c.getColumnVector(0) as DuckDBBigIntVector;
+    for (let r = 0; r < c.rowCount; r++) stored[Number(pos.getItem(r))] = 1;
   }
+  const missing = new Set<string>();
+  for (let i = 0; i < unique.length; i++) if (stored[i] === 0) missing.add(unique[i]!);
   return missing;
 }
 
@@ -117,23 +135,15 @@ export async function getEmbeddings(
   embedder: EmbedderRef,
   keys: readonly string[],
 ): Promise<Map<string, Float32Array>> {
-  const out = new Map<string, Float32Array>();
   const id = idOf(embedder);
   const unique = [...new Set(keys)];
-  for (let i = 0; i < unique.length; i += KEYS_PER_QUERY) {
-    const chunk = unique.slice(i, i + KEYS_PER_QUERY);
-    const result = await store.conn.stream(
-      "SELECT text_key, vec FROM embeddings WHERE embedder = $1 AND text_key IN (SELECT unnest($2))",
-      [id, keyList(chunk)],
-      KEYS_TYPES,
-    );
-    for (let c = await result.fetchChunk(); c !== null && c.rowCount > 0; c = await result.fetchChunk()) {
-      const keyCol = c.getColumnVector(0) as DuckDBVarCharVector;
-      const vecCol = c.getColumnVector(1) as DuckDBBlobVector;
-      for (let r = 0; r < c.rowCount; r++) {
-        const key = keyCol.getItem(r)!;
-        out.set(key, bytesToVector(vecCol.getItemBytes(r)!, id, key));
-      }
+  const out = new Map<string, Float32Array>();
+  for await (const c of storedPositions(store, id, unique, "e.vec")) {
+    const pos = c.getColumnVector(0) as DuckDBBigIntVector;
+    const vecs = c.getColumnVector(1) as DuckDBBlobVector;
+    for (let r = 0; r < c.rowCount; r++) {
+      const key = unique[Number(pos.getItem(r))]!;
+      out.set(key, bytesToVector(vecs.getItemBytes(r)!, id, key));
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import { AvakitError } from "../core/errors.js";
 import type { Store } from "./store.js";
 
 /**
@@ -77,13 +78,35 @@ export async function insertMediaTexts(
   );
 }
 
-/** Every verbalization of `model`, by media (the dataset builder's lookup). */
+/** The verbalizers that have stored answers, with how many each. */
+export async function verbalizers(store: Store): Promise<{ model: string; items: number }[]> {
+  const rows = await store.query<{ model: string; n: number | string }>(
+    "SELECT model, count(DISTINCT media) AS n FROM media_texts GROUP BY model ORDER BY model",
+  );
+  return rows.map((r) => ({ model: r.model, items: Number(r.n) }));
+}
+
+/**
+ * Every verbalization of `model`, by media (the dataset builder's lookup). `model` is the id
+ * `avakit verbalize` prints (`openai:MODEL@BASE_URL`); a spec without `@` (`openai:MODEL`)
+ * stands for that model at whichever one server has answers, and is an error when several have.
+ */
 export async function mediaTextsFor(store: Store, model: string): Promise<Map<string, string>> {
+  let id = model;
+  if (!model.includes("@")) {
+    const ids = (await verbalizers(store)).filter((v) => v.model.startsWith(`${model}@`));
+    if (ids.length > 1) {
+      throw new AvakitError(
+        `${model} has verbalized media at several servers: name one of ${ids.map((v) => v.model).join(", ")}`,
+      );
+    }
+    if (ids.length === 1) id = ids[0]!.model;
+  }
   const out = new Map<string, string>();
   // Oldest first, and never overwritten: the first stored answer is the one used, as above.
   for await (const r of store.stream<{ media: string; text: string }>(
     "SELECT media, text FROM media_texts WHERE model = $1 ORDER BY created_at, media",
-    [model],
+    [id],
   )) {
     if (!out.has(r.media)) out.set(r.media, r.text);
   }

@@ -142,7 +142,11 @@ export async function assemble(
     "SELECT task, split, count(*) AS n FROM build_final GROUP BY ALL ORDER BY task, split",
   );
   const counts: AssembleResult["counts"] = {};
-  for (const r of rows) (counts[r.task] ??= {})[r.split] = Number(r.n);
+  for (const r of rows) {
+    const c = counts[r.task] ?? {};
+    c[r.split] = Number(r.n);
+    counts[r.task] = c;
+  }
   await store.run("DROP TABLE temp.build_final");
   return { files, counts, balancedAway, sampledAway, mixed };
 }

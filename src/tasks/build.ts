@@ -148,6 +148,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
     const shardCounts: ShardCounts[] = [];
     const workFiles: string[] = [];
     let adsDone = 0;
+    let reused = 0;
     for (let shard = 0; shard < shards; shard++) {
       const job = {
         shard,
@@ -159,6 +160,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       if (done) {
         shardCounts.push(done);
         adsDone += done.ads;
+        reused++;
         progress.update(adsDone, `shard ${shard + 1}/${shards} reused`);
         continue;
       }
@@ -179,6 +181,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       adsDone += counts.ads;
     }
     progress.done(`${shards} shard(s)`);
+    if (reused > 0) log(`reused ${reused} page shard(s) finished by an earlier, interrupted build`);
 
     const partial = `${out}.partial`;
     rmSync(partial, { recursive: true, force: true });

@@ -1,75 +1,38 @@
 /** The dataset card (`DIR/README.md`): Hugging Face YAML front matter + Table A3-style counts. Pure. */
 import type { BuildConfig } from "./config.js";
 import { SPLITS, type Split } from "./splits.js";
-import { TASK_CODES } from "./types.js";
+import { TASK_FACETS } from "./templates.js";
+import { type Facet, TASK_CODES, type TaskCode } from "./types.js";
 
-/** Table A3: each task's constants and variable (TC-G/TC-R rows as corrected, see pairs.ts). */
-export const TASK_FACETS: Record<string, { constants: string; variable: string; family: string }> =
-  {
-    "TAG-G": {
-      constants: "Region, Budget, Age",
-      variable: "Gender",
-      family: "Targeted ad generation",
-    },
-    "TAG-A": {
-      constants: "Region, Budget, Gender",
-      variable: "Age",
-      family: "Targeted ad generation",
-    },
-    "TAG-R": {
-      constants: "Age, Budget, Gender",
-      variable: "Region",
-      family: "Targeted ad generation",
-    },
-    "TAG-B": {
-      constants: "Region, Age, Gender",
-      variable: "Budget",
-      family: "Targeted ad generation",
-    },
-    "TAG-I": {
-      constants: "Region, Age, Gender, Budget",
-      variable: "Impressions",
-      family: "Targeted ad generation",
-    },
-    "TAP-G": {
-      constants: "Region, Budget, Age",
-      variable: "Gender",
-      family: "Target audience prediction",
-    },
-    "TAP-A": {
-      constants: "Region, Budget, Gender",
-      variable: "Age",
-      family: "Target audience prediction",
-    },
-    "TAP-R": {
-      constants: "Age, Budget, Gender",
-      variable: "Region",
-      family: "Target audience prediction",
-    },
-    "TAP-B": {
-      constants: "Region, Age, Gender",
-      variable: "Budget",
-      family: "Target audience prediction",
-    },
-    "TAP-I": {
-      constants: "Region, Age, Gender, Budget",
-      variable: "Impressions",
-      family: "Target audience prediction",
-    },
-    "TS-B": { constants: "Region, Gender, Age", variable: "Budget", family: "Transsuasion" },
-    "TS-E": {
-      constants: "Region, Gender, Age, Budget",
-      variable: "Impressions",
-      family: "Transsuasion",
-    },
-    "TS-A": { constants: "Region, Budget, Gender", variable: "Age", family: "Transsuasion" },
-    "TS-R": { constants: "Age, Budget, Gender", variable: "Region", family: "Transsuasion" },
-    "TS-G": { constants: "Region, Budget, Age", variable: "Gender", family: "Transsuasion" },
-    "TC-A": { constants: "Region, Budget, Gender", variable: "Age", family: "Transcreation" },
-    "TC-G": { constants: "Region, Budget, Age", variable: "Gender", family: "Transcreation" },
-    "TC-R": { constants: "Age, Budget, Gender", variable: "Region", family: "Transcreation" },
-    MIX: { constants: "-", variable: "-", family: "Mixed chat data (--mix)" },
+const FAMILY: Record<string, string> = {
+  TAG: "Targeted ad generation",
+  TAP: "Target audience prediction",
+  TS: "Transsuasion",
+  TC: "Transcreation",
+};
+
+const FACET_NAME: Record<Facet, string> = {
+  region: "Region",
+  age: "Age",
+  gender: "Gender",
+  budget: "Budget",
+  impressions: "Impressions",
+};
+
+/** A task's row of Table A3 in words (MIX: mixed chat data). */
+export function taskFacetsText(task: string): {
+  constants: string;
+  variable: string;
+  family: string;
+} {
+  const f = TASK_FACETS[task as TaskCode];
+  if (!f) return { constants: "-", variable: "-", family: "Mixed chat data (--mix)" };
+  return {
+    constants: f.constants.map((c) => FACET_NAME[c]).join(", "),
+    variable: FACET_NAME[f.variable],
+    family: FAMILY[task.split("-")[0]!]!,
   };
+}
 
 export interface CardInput {
   cfg: BuildConfig;
@@ -95,8 +58,8 @@ export function taskSplitTable(counts: CardInput["counts"], markdown: boolean): 
     const cells = SPLITS.map((s) => c[s] ?? 0);
     return [
       t,
-      TASK_FACETS[t]!.constants,
-      TASK_FACETS[t]!.variable,
+      taskFacetsText(t).constants,
+      taskFacetsText(t).variable,
       ...cells.map(String),
       String(cells.reduce((a, b) => a + b, 0)),
     ];
@@ -192,7 +155,7 @@ export function datasetCard(input: CardInput): string {
     "|---|---|---|---|",
     ...TASK_CODES.map(
       (t) =>
-        `| ${t} | ${TASK_FACETS[t]!.family} | ${TASK_FACETS[t]!.constants} | ${TASK_FACETS[t]!.variable} |`,
+        `| ${t} | ${taskFacetsText(t).family} | ${taskFacetsText(t).constants} | ${taskFacetsText(t).variable} |`,
     ),
     "",
     "## Terms of use (the paper's §6.3)",

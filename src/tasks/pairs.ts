@@ -220,7 +220,8 @@ export function minePairs(
   }
   const dim = vectors[0]?.length ?? 0;
   for (const v of vectors) {
-    if (v.length !== dim) throw new RangeError(`minePairs: vectors differ in length (${dim} and ${v.length})`);
+    if (v.length !== dim)
+      throw new RangeError(`minePairs: vectors differ in length (${dim} and ${v.length})`);
   }
   const tasks = PAIR_TASKS.filter((t) => cfg.tasks.includes(t));
   const stats: PairStats = {
@@ -235,13 +236,17 @@ export function minePairs(
   if (ads.length < 2 || tasks.length === 0) return { candidates: [], stats };
 
   // 1. Blocking keys: the minimal enabled-constant tuples of the requested tasks.
-  const tuples = minimalTuples(tasks.map((t) => PAIR_TASK_CONSTANTS[t].filter((f) => cfg.constants[f])));
+  const tuples = minimalTuples(
+    tasks.map((t) => PAIR_TASK_CONSTANTS[t].filter((f) => cfg.constants[f])),
+  );
   const blockIds = tuples.map((tuple) => blockIdsOf(ads, tuple));
 
-  // 2. Cosines within blocks, each pair once (in the first key that blocks it together).
+  // 2. Cosines within blocks, a tile at a time. The kernel's float32 dot products only prefilter:
+  // a pair within `margin` of the threshold or above is decided by `cosine` itself, so the
+  // result is exactly the all-pairs definition's, whichever kernel ran.
   const inv = vectors.map(inverseNorm);
-  // Pairs within 1e-7 of the threshold by the fast kernel are re-decided by `cosine` itself.
-  const prefilter = cfg.similarityThreshold - 1e-7;
+  const prefilter = cfg.similarityThreshold - 1e-6 * (dim + 16);
+  const kernel = blockDots();
   const pairA: number[] = [];
   const pairB: number[] = [];
   const pairSim: number[] = [];
@@ -249,17 +254,37 @@ export function minePairs(
     const earlier = blockIds.slice(0, k);
     for (const members of groups(ids)) {
       stats.blocks++;
-      forEachPairTiled(members, (i, j) => {
-        for (const e of earlier) if (e[i] !== -1 && e[i] === e[j]) return;
-        stats.pairsCompared++;
-        if (dotUnrolled(vectors[i]!, vectors[j]!) * inv[i]! * inv[j]! <= prefilter) return;
-        const sim = cosine(vectors[i]!, vectors[j]!);
-        if (sim > cfg.similarityThreshold) {
-          pairA.push(i);
-          pairB.push(j);
-          pairSim.push(sim);
+      // A block inside an earlier key's block has had all its pairs compared already.
+      const first = members[0]!;
+      if (earlier.some((e) => e[first] !== -1 && members.every((m) => e[m] === e[first]))) continue;
+      const rows = kernel.load(
+        members.map((m) => vectors[m]!),
+        dim,
+      );
+      const n = members.length;
+      for (let t0 = 0; t0 < n; t0 += TILE) {
+        const t1 = Math.min(n, t0 + TILE);
+        for (let x = 0; x < t1; x++) {
+          const y0 = Math.max(t0, x + 1);
+          if (y0 >= t1) continue;
+          const out = rows.dots(x, y0, t1);
+          stats.pairsCompared += t1 - y0;
+          const i = members[x]!;
+          const invI = inv[i]!;
+          for (let y = y0; y < t1; y++) {
+            const j = members[y]!;
+            if (out[y - y0]! * invI * inv[j]! <= prefilter) continue;
+            // The pair's first blocking key is the one that emits it.
+            if (earlier.some((e) => e[i] !== -1 && e[i] === e[j])) continue;
+            const sim = cosine(vectors[i]!, vectors[j]!);
+            if (sim > cfg.similarityThreshold) {
+              pairA.push(i);
+              pairB.push(j);
+              pairSim.push(sim);
+            }
+          }
         }
-      });
+      }
     }
   });
   stats.aboveThreshold = pairA.length;
@@ -320,7 +345,9 @@ function minimalTuples(tuples: readonly ConstantFacet[][]): ConstantFacet[][] {
   const sets = tuples.map((t) => FACETS.filter((f) => t.includes(f)));
   const unique = [...new Map(sets.map((s) => [s.join(","), s])).values()];
   return unique
-    .filter((s) => !unique.some((o) => o !== s && o.length < s.length && o.every((f) => s.includes(f))))
+    .filter(
+      (s) => !unique.some((o) => o !== s && o.length < s.length && o.every((f) => s.includes(f))),
+    )
     .sort((x, y) => x.length - y.length || compareStrings(x.join(","), y.join(",")));
 }
 
@@ -360,24 +387,12 @@ function groups(ids: Int32Array): number[][] {
 /** Rows per tile: 128 rows of 512 float32 (256 KiB) stay in a core's L2 cache. */
 const TILE = 128;
 
-/** Calls `fn(i, j)` once for each unordered pair of `members`, a tile of rows at a time. */
-function forEachPairTiled(members: readonly number[], fn: (i: number, j: number) => void): void {
-  const n = members.length;
-  for (let t0 = 0; t0 < n; t0 += TILE) {
-    const t1 = Math.min(n, t0 + TILE);
-    for (let x = 0; x < t1; x++) {
-      const i = members[x]!;
-      for (let y = Math.max(t0, x + 1); y < t1; y++) fn(i, members[y]!);
-    }
-  }
-}
-
 function inverseNorm(v: Float32Array): number {
   const n = Math.sqrt(dotUnrolled(v, v));
   return n > 0 ? 1 / n : 0;
 }
 
-/** The block kernel: a dot product unrolled by 4 with independent accumulators. */
+/** A dot product unrolled by 4 with independent accumulators (norms; the JS block kernel). */
 function dotUnrolled(x: Float32Array, y: Float32Array): number {
   const n = x.length;
   let s0 = 0;
@@ -394,3 +409,251 @@ function dotUnrolled(x: Float32Array, y: Float32Array): number {
   for (; k < n; k++) s0 += x[k]! * y[k]!;
   return s0 + s1 + s2 + s3;
 }
+
+// ---- The block kernel: dot products of one row with a run of rows ----
+
+/** A block's rows, loaded for `dots`. */
+export interface LoadedRows {
+  /** Dot products of row `x` with rows `y0` … `y1 - 1`; the view is reused by the next call. */
+  dots(x: number, y0: number, y1: number): ArrayLike<number>;
+}
+
+export interface BlockDots {
+  readonly kind: "wasm" | "js";
+  /** Loads `rows` (each of length `dim`), replacing the previous block's. */
+  load(rows: readonly Float32Array[], dim: number): LoadedRows;
+}
+
+/** The slice of the WebAssembly JS API used here (the project's lib and @types/node omit it). */
+declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+};
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+let shared: BlockDots | undefined;
+
+/** The fastest kernel available: WebAssembly SIMD (Node ≥ 16.4), else plain JavaScript. */
+export function blockDots(): BlockDots {
+  shared ??= wasmBlockDots() ?? jsBlockDots();
+  return shared;
+}
+
+/** The portable kernel: `dotUnrolled` in doubles. */
+export function jsBlockDots(): BlockDots {
+  const out = new Float64Array(TILE);
+  let buf = out;
+  return {
+    kind: "js",
+    load(rows) {
+      return {
+        dots(x, y0, y1) {
+          if (buf.length < y1 - y0) buf = new Float64Array(y1 - y0);
+          const r = rows[x]!;
+          for (let y = y0; y < y1; y++) buf[y - y0] = dotUnrolled(r, rows[y]!);
+          return buf;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The SIMD kernel, about 10× the JS one: rows are copied into WebAssembly memory, zero-padded
+ * to a multiple of 16 floats, and `dots` accumulates in 4 float32x4 registers. Returns null where
+ * WebAssembly SIMD is unavailable; a block too large for its memory falls back to the JS kernel.
+ */
+export function wasmBlockDots(): BlockDots | null {
+  if (typeof WebAssembly === "undefined" || !WebAssembly.validate(DOTS_WASM)) return null;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(DOTS_WASM));
+  const memory = instance.exports.memory as WasmMemory;
+  const wasmDots = instance.exports.dots as (
+    x: number,
+    y: number,
+    count: number,
+    stride: number,
+    out: number,
+  ) => void;
+  const fallback = jsBlockDots();
+  return {
+    kind: "wasm",
+    load(rows, dim) {
+      const strideFloats = Math.max(16, Math.ceil(dim / 16) * 16);
+      const stride = strideFloats * 4;
+      const outAt = rows.length * stride;
+      const bytes = outAt + TILE * 4;
+      const missing = Math.ceil((bytes - memory.buffer.byteLength) / 65536);
+      if (missing > 0) {
+        try {
+          memory.grow(missing);
+        } catch {
+          return fallback.load(rows, dim);
+        }
+      }
+      const floats = new Float32Array(memory.buffer, 0, rows.length * strideFloats);
+      rows.forEach((r, k) => {
+        floats.set(r, k * strideFloats);
+        floats.fill(0, k * strideFloats + dim, (k + 1) * strideFloats);
+      });
+      const out = new Float32Array(memory.buffer, outAt, TILE);
+      return {
+        dots(x, y0, y1) {
+          if (y1 - y0 > TILE) return fallback.load(rows, dim).dots(x, y0, y1);
+          wasmDots(x * stride, y0 * stride, y1 - y0, stride, outAt);
+          return out;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The kernel module, assembled here so that its source stays readable (no toolchain needed):
+ *
+ *   (func (export "dots") (param $x i32) (param $y i32) (param $count i32) (param $stride i32)
+ *         (param $out i32) (local $yEnd i32) (local $k i32) (local $a0 … $a3 v128)
+ *     yEnd = y + count * stride
+ *     while y < yEnd:
+ *       a0 … a3 = 0; k = 0
+ *       do { a_n += load(x + k + 16n) * load(y + k + 16n) for n = 0..3; k += 64 } while k < stride
+ *       f32.store(out, hsum(a0 + a1 + a2 + a3)); out += 4; y += stride)
+ *   (memory (export "memory") 1)
+ */
+const DOTS_WASM = ((): Uint8Array => {
+  const uleb = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      const b = n & 0x7f;
+      n >>>= 7;
+      out.push(n ? b | 0x80 : b);
+    } while (n);
+    return out;
+  };
+  const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+  const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+  const [I32, V128] = [0x7f, 0x7b];
+  const get = (i: number) => [0x20, i];
+  const set = (i: number) => [0x21, i];
+  const tee = (i: number) => [0x22, i];
+  const sleb = (n: number): number[] => {
+    const out: number[] = [];
+    for (;;) {
+      const b = n & 0x7f;
+      n >>= 7;
+      if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
+      out.push(b | 0x80);
+    }
+  };
+  const i32 = (n: number) => [0x41, ...sleb(n)];
+  const simd = (op: number) => [0xfd, ...uleb(op)];
+  const v128Load = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
+  const [f32x4Add, f32x4Mul] = [simd(0xe4), simd(0xe6)];
+  const lane = (l: number) => [...simd(0x1f), l];
+  const v128Zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+  const [ADD, MUL, LT_U, GE_U, F32_ADD] = [0x6a, 0x6c, 0x49, 0x4f, 0x92];
+  const [BLOCK, LOOP, END, BR, BR_IF, VOID] = [0x02, 0x03, 0x0b, 0x0c, 0x0d, 0x40];
+  const [x, y, count, stride, out, yEnd, k] = [0, 1, 2, 3, 4, 5, 6];
+  const acc = [7, 8, 9, 10];
+  const step = (a: number) => [
+    ...get(acc[a]!),
+    ...get(x),
+    ...get(k),
+    ADD,
+    ...v128Load(16 * a),
+    ...get(y),
+    ...get(k),
+    ADD,
+    ...v128Load(16 * a),
+    ...f32x4Mul,
+    ...f32x4Add,
+    ...set(acc[a]!),
+  ];
+  const body = [
+    ...get(y),
+    ...get(count),
+    ...get(stride),
+    MUL,
+    ADD,
+    ...set(yEnd),
+    BLOCK,
+    VOID,
+    LOOP,
+    VOID,
+    ...get(y),
+    ...get(yEnd),
+    GE_U,
+    BR_IF,
+    1,
+    ...acc.flatMap((a) => [...v128Zero, ...set(a)]),
+    ...i32(0),
+    ...set(k),
+    LOOP,
+    VOID,
+    ...step(0),
+    ...step(1),
+    ...step(2),
+    ...step(3),
+    ...get(k),
+    ...i32(64),
+    ADD,
+    ...tee(k),
+    ...get(stride),
+    LT_U,
+    BR_IF,
+    0,
+    END,
+    ...get(out),
+    ...get(acc[0]!),
+    ...get(acc[1]!),
+    ...f32x4Add,
+    ...get(acc[2]!),
+    ...get(acc[3]!),
+    ...f32x4Add,
+    ...f32x4Add,
+    ...tee(acc[0]!),
+    ...lane(0),
+    ...[1, 2, 3].flatMap((l) => [...get(acc[0]!), ...lane(l), F32_ADD]),
+    0x38,
+    2,
+    0, // f32.store align=4 offset=0
+    ...get(out),
+    ...i32(4),
+    ADD,
+    ...set(out),
+    ...get(y),
+    ...get(stride),
+    ADD,
+    ...set(y),
+    BR,
+    0,
+    END,
+    END,
+    END,
+  ];
+  const code = [
+    ...vec([
+      [2, I32],
+      [4, V128],
+    ]),
+    ...body,
+  ];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, 1]])),
+    ...section(
+      7,
+      vec([
+        [...name("dots"), 0x00, 0],
+        [...name("memory"), 0x02, 0],
+      ]),
+    ),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]);
+})();

@@ -162,7 +162,15 @@ export async function buildShard(
   };
   const dropStates = cfg.dropRegion;
   const emit = async (r: RenderedTask, recAds: TaskAd[], extra: Record<string, unknown>) => {
-    if (dropStates !== null && r.states.some((s) => censusRegionOf(s) === dropStates)) {
+    // Birds of Feather: a record involves a region when it names one of its states (as the
+    // audience: top states, a target state) or when one of its ads performed best there.
+    if (
+      dropStates !== null &&
+      (r.states.some((s) => censusRegionOf(s) === dropStates) ||
+        recAds.some(
+          (a) => a.topStates[0] !== undefined && censusRegionOf(a.topStates[0]) === dropStates,
+        ))
+    ) {
       counts.droppedByRegion[r.task] = (counts.droppedByRegion[r.task] ?? 0) + 1;
       return;
     }

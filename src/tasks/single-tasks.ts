@@ -40,8 +40,6 @@ export function singleTaskSkipReason(ad: TaskAd, task: SingleAdTask): string | n
       return ad.spend ? null : "no spend range";
     case "impressions":
       return ad.impressions ? null : "no impressions range";
-    default:
-      return "unknown variable";
   }
 }
 

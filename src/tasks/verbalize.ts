@@ -266,7 +266,7 @@ export async function verbalizeMedia(
 ): Promise<VerbalizeCounts> {
   if (!opts.model) throw new AvakitError("verbalize: give a model name (openai:MODEL)");
   const { endpoint, display } = checkBaseUrl(opts.baseUrl ?? OPENAI_DEFAULT_BASE_URL);
-  const id = `openai:${opts.model}@${display}`;
+  const id = verbalizerId(opts);
   const rawKey = opts.apiKey ?? (opts.env ?? process.env).OPENAI_API_KEY;
   const apiKey = rawKey && rawKey.trim() !== "" ? rawKey.trim() : undefined;
   if (apiKey === undefined && isOpenAIHost(endpoint)) {

@@ -101,13 +101,13 @@ function bandedEdits(s: Int32Array, t: Int32Array, cap: number): number {
   const m = t.length;
   const w = cap - 1;
   const row = new Int32Array(m + 1);
-  for (let j = 0; j <= m; j++) row[j] = j < cap ? j : cap;
+  for (let j = 0; j <= m; j++) row[j] = Math.min(j, cap);
   for (let i = 1; i <= n; i++) {
     const si = s[i - 1]!;
-    const lo = i - w > 1 ? i - w : 1;
-    const hi = i + w < m ? i + w : m;
+    const lo = Math.max(1, i - w);
+    const hi = Math.min(m, i + w);
     let diag = row[lo - 1]!;
-    let left = lo === 1 ? (i < cap ? i : cap) : cap;
+    let left = lo === 1 ? Math.min(i, cap) : cap;
     row[lo - 1] = left;
     let rowMin = left;
     for (let j = lo; j <= hi; j++) {

@@ -1,0 +1,522 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { AGE_GROUPS, type AgeGroup, GENDERS, type Gender, type Range } from "../core/types.js";
+import { dot } from "../embed/types.js";
+import { mulberry32 } from "../eval/metrics/bootstrap.js";
+import { US_STATES } from "../signals/geography.js";
+import {
+  blockDots,
+  constantsMatch,
+  cosine,
+  DEFAULT_PAIR_CONFIG,
+  jsBlockDots,
+  minePairs,
+  orientPair,
+  type PairConfig,
+  wasmBlockDots,
+} from "./pairs.js";
+import { seededSample } from "./seeded.js";
+import { PAIR_TASKS, type PairCandidate, type PairTask, type TaskAd } from "./types.js";
+import { wordEdits } from "./word-edits.js";
+
+interface AdSpec {
+  /** The state ranking starts with these, then the other states alphabetically. */
+  states?: string[];
+  age?: AgeGroup | null;
+  gender?: Gender | null;
+  spend?: Range | null;
+  impressions?: Range | null;
+  /** Shares by name; unnamed segments get 0. */
+  ageShares?: Partial<Record<AgeGroup, number>>;
+  genderShares?: Partial<Record<Gender, number>>;
+  body?: string;
+}
+
+function makeAd(adId: string, spec: AdSpec = {}): TaskAd {
+  const head = spec.states ?? ["Ohio", "Texas", "Utah"];
+  const ranking = [...head, ...US_STATES.filter((s) => !head.includes(s))];
+  const age = spec.age === undefined ? "25-34" : spec.age;
+  const gender = spec.gender === undefined ? "female" : spec.gender;
+  return {
+    adId,
+    pageId: "page",
+    marketer: "Marketer",
+    title: null,
+    body: spec.body ?? BASE,
+    platforms: ["facebook"],
+    startDate: "2023-01-01",
+    endDate: null,
+    market: "USA",
+    currency: "USD",
+    audienceSize: null,
+    spend: spec.spend === undefined ? { lower: 100, upper: 199 } : spec.spend,
+    impressions: spec.impressions === undefined ? { lower: 1000, upper: 1999 } : spec.impressions,
+    // Interest falls with rank, so the ranking and the interests agree.
+    stateInterest: US_STATES.map((s) => 51 - ranking.indexOf(s)),
+    stateRanking: ranking,
+    topStates: ranking.slice(0, 3),
+    ageShares: AGE_GROUPS.map((g) => spec.ageShares?.[g] ?? (g === age ? 0.5 : 0)),
+    genderShares: GENDERS.map((g) => spec.genderShares?.[g] ?? (g === gender ? 0.6 : 0.4)),
+    bestAgeGroup: age,
+    bestGender: gender,
+    keywords: [],
+  };
+}
+
+const BASE = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+/** BASE with its first k words replaced: exactly k word edits away. */
+const edited = (k: number, tag = "x"): string =>
+  BASE.split(" ")
+    .map((w, i) => (i < k ? `${tag}${i}` : w))
+    .join(" ");
+
+const vec = (...xs: number[]) => Float32Array.from(xs);
+/** cosine(E1, V07) is exactly 0.7 (7/10); cosine(E1, V071) = 0.71 (71/100). */
+const E1 = vec(1, 0, 0, 0, 0);
+const V07 = vec(7, 7, 1, 1, 0);
+const V071 = vec(71, 70, 7, 3, 1);
+
+const cfg = (over: Partial<PairConfig> = {}): PairConfig => ({ ...DEFAULT_PAIR_CONFIG, ...over });
+
+const brief = (c: PairCandidate) => ({
+  task: c.task,
+  source: c.source.adId,
+  target: c.target.adId,
+  given: c.given,
+  goal: c.goal,
+});
+const tasksOf = (cs: PairCandidate[]) =>
+  cs.map((c) => `${c.task} ${c.source.adId}>${c.target.adId}`);
+
+test("cosine is the shared implementation with exact values on these vectors", () => {
+  assert.equal(cosine(E1, V07), 0.7);
+  assert.equal(cosine(E1, V071), 0.71);
+});
+
+test("the similarity threshold is strict and the word-edit minimum inclusive", () => {
+  const a = makeAd("a", { impressions: { lower: 1000, upper: 1999 } });
+  const b = (id: string, k: number) =>
+    makeAd(id, { body: edited(k), impressions: { lower: 5000, upper: 9999 } });
+  const only = cfg({ tasks: ["TS-E"] });
+  // cosine exactly 0.7: excluded.
+  let r = minePairs([a, b("b", 20)], [E1, V07], only);
+  assert.equal(r.stats.pairsCompared, 1);
+  assert.equal(r.stats.aboveThreshold, 0);
+  assert.deepEqual(r.candidates, []);
+  // 0.71 and 16 edits: included, with its similarity and edits.
+  r = minePairs([a, b("b", 16)], [E1, V071], only);
+  assert.deepEqual(tasksOf(r.candidates), ["TS-E a>b"]);
+  assert.equal(r.candidates[0]!.similarity, 0.71);
+  assert.equal(r.candidates[0]!.wordEdits, 16);
+  assert.equal(r.stats.similarPairs, 1);
+  // 15 edits: excluded.
+  r = minePairs([a, b("b", 15)], [E1, V071], only);
+  assert.equal(r.stats.aboveThreshold, 1);
+  assert.equal(r.stats.similarPairs, 0);
+  assert.deepEqual(r.candidates, []);
+  // The threshold and minimum are configurable.
+  r = minePairs(
+    [a, b("b", 15)],
+    [E1, V07],
+    cfg({ tasks: ["TS-E"], similarityThreshold: 0.69, minWordEdits: 15 }),
+  );
+  assert.deepEqual(tasksOf(r.candidates), ["TS-E a>b"]);
+});
+
+test("a page with one ad, or no pair task, yields no pairs", () => {
+  const one = minePairs([makeAd("a")], [E1], cfg());
+  assert.deepEqual(one.candidates, []);
+  assert.equal(one.stats.pairsCompared, 0);
+  const none = minePairs(
+    [makeAd("a"), makeAd("b", { body: edited(20) })],
+    [E1, E1],
+    cfg({ tasks: [] }),
+  );
+  assert.deepEqual(none.candidates, []);
+  assert.throws(() => minePairs([makeAd("a")], [], cfg()), RangeError);
+});
+
+/** Mines two ads with cosine 1 and 20 word edits. */
+const mineTwo = (a: TaskAd, b: TaskAd, over: Partial<PairConfig> = {}) =>
+  minePairs([a, { ...b, body: edited(20) }], [E1, E1], cfg(over)).candidates;
+
+test("TS-B: Ad1 has the lower budget; budget is not a constant, region, age and gender are", () => {
+  const lo = makeAd("lo", { spend: { lower: 100, upper: 199 } });
+  const hi = makeAd("hi", { spend: { lower: 1000, upper: 1999 } });
+  const got = mineTwo(lo, hi);
+  // A pair differing in spend yields no TS-A/TS-R/TS-G/TS-E/TC-*: budget is their constant.
+  assert.deepEqual(got.map(brief), [
+    { task: "TS-B", source: "lo", target: "hi", given: null, goal: null },
+  ]);
+  assert.equal(got[0]!.wordEdits, 20);
+  assert.equal(got[0]!.similarity, 1);
+  assert.deepEqual(mineTwo(lo, { ...hi, bestGender: "male" }), [], "gender is a TS-B constant");
+  assert.deepEqual(mineTwo(lo, { ...hi, bestAgeGroup: "65+" }), [], "age is a TS-B constant");
+  const elsewhere = makeAd("hi", { spend: hi.spend, states: ["Texas", "Ohio", "Utah"] });
+  assert.deepEqual(mineTwo(lo, elsewhere), [], "region (top state) is a TS-B constant");
+  assert.deepEqual(mineTwo(lo, { ...hi, spend: null }), [], "no spend, no budget order");
+});
+
+test("a disabled constant is not required to match", () => {
+  const a = makeAd("a", {
+    spend: { lower: 100, upper: 199 },
+    impressions: { lower: 10, upper: 19 },
+  });
+  const b = makeAd("b", {
+    spend: { lower: 1000, upper: 1999 },
+    impressions: { lower: 50, upper: 99 },
+  });
+  const noBudget = { region: true, age: true, gender: true, budget: false };
+  assert.deepEqual(tasksOf(mineTwo(a, b, { constants: noBudget })), ["TS-B a>b", "TS-E a>b"]);
+  const c = makeAd("c", { gender: "male", genderShares: { female: 0.3, male: 0.7 } });
+  assert.deepEqual(mineTwo(a, { ...c, spend: a.spend }, { tasks: ["TS-B"] }), []);
+  const noGender = { region: true, age: true, gender: false, budget: true };
+  assert.deepEqual(
+    tasksOf(
+      mineTwo(makeAd("a", { spend: { lower: 1, upper: 9 } }), c, {
+        tasks: ["TS-B"],
+        constants: noGender,
+      }),
+    ),
+    ["TS-B a>c"],
+  );
+});
+
+test("a null facet never matches", () => {
+  const a = makeAd("a", { age: null });
+  const b = makeAd("b", { age: null });
+  for (const t of ["TS-B", "TS-E", "TS-R", "TS-G", "TC-G", "TC-R"] as PairTask[]) {
+    assert.equal(constantsMatch(t, a, b, DEFAULT_PAIR_CONFIG.constants), false, t);
+  }
+  assert.equal(constantsMatch("TS-A", a, b, DEFAULT_PAIR_CONFIG.constants), true);
+  const noSpend = makeAd("c", { spend: null });
+  assert.equal(
+    constantsMatch("TS-A", noSpend, { ...noSpend, adId: "d" }, DEFAULT_PAIR_CONFIG.constants),
+    false,
+  );
+  const budgetOnly = { region: false, age: false, gender: false, budget: true };
+  assert.equal(constantsMatch("TS-B", a, b, budgetOnly), true, "TS-B has no budget constant");
+});
+
+test("TS-E: same budget, Ad1 has fewer impressions", () => {
+  const a = makeAd("a", { impressions: { lower: 1000, upper: 1999 } });
+  const b = makeAd("b", { impressions: { lower: 5000, upper: 9999 } });
+  assert.deepEqual(mineTwo(a, b).map(brief), [
+    { task: "TS-E", source: "a", target: "b", given: null, goal: null },
+  ]);
+  assert.deepEqual(
+    mineTwo(a, { ...b, spend: { lower: 100, upper: 499 } }).map((c) => c.task),
+    [],
+    "same lower, other upper: another range",
+  );
+  assert.deepEqual(mineTwo(a, { ...b, impressions: null }), []);
+});
+
+test("TS-A and TC-A: the goal is Ad2's best age group", () => {
+  const a = makeAd("a", { age: "25-34", ageShares: { "25-34": 0.5, "35-44": 0.2 } });
+  const b = makeAd("b", { age: "35-44", ageShares: { "25-34": 0.1, "35-44": 0.5 } });
+  assert.deepEqual(mineTwo(a, b).map(brief), [
+    { task: "TS-A", source: "a", target: "b", given: "25-34", goal: "35-44" },
+    { task: "TS-A", source: "b", target: "a", given: "35-44", goal: "25-34" },
+    { task: "TC-A", source: "a", target: "b", given: "25-34", goal: "35-44" },
+    { task: "TC-A", source: "b", target: "a", given: "35-44", goal: "25-34" },
+  ]);
+  // b's share of a's best group is higher than a's: no TS-A b>a.
+  const b2 = makeAd("b", { age: "35-44", ageShares: { "25-34": 0.6, "35-44": 0.7 } });
+  assert.deepEqual(tasksOf(mineTwo(a, b2)), ["TS-A a>b", "TC-A a>b", "TC-A b>a"]);
+  // Same best group: TS-A only where Ad1's share is smaller, never TC-A.
+  const c = makeAd("c", { age: "25-34", ageShares: { "25-34": 0.8 } });
+  assert.deepEqual(tasksOf(mineTwo(a, c, { tasks: ["TS-A", "TC-A"] })), ["TS-A a>c"]);
+});
+
+test("TS-G and TC-G: the goal is Ad2's best gender", () => {
+  const a = makeAd("a", { gender: "female", genderShares: { female: 0.7, male: 0.3 } });
+  const b = makeAd("b", { gender: "male", genderShares: { female: 0.45, male: 0.55 } });
+  assert.deepEqual(mineTwo(a, b).map(brief), [
+    { task: "TS-G", source: "a", target: "b", given: "female", goal: "male" },
+    { task: "TS-G", source: "b", target: "a", given: "male", goal: "female" },
+    { task: "TC-G", source: "a", target: "b", given: "female", goal: "male" },
+    { task: "TC-G", source: "b", target: "a", given: "male", goal: "female" },
+  ]);
+  const c = makeAd("c", { gender: "female", genderShares: { female: 0.9, male: 0.1 } });
+  assert.deepEqual(tasksOf(mineTwo(a, c, { tasks: ["TS-G", "TC-G"] })), ["TS-G a>c"]);
+});
+
+test("TS-R: the goal is Ad2's top state, where Ad1's interest is lower", () => {
+  const a = makeAd("a", { states: ["Ohio", "Texas", "Utah"] });
+  const b = makeAd("b", { states: ["Texas", "Ohio", "Utah"] });
+  assert.deepEqual(mineTwo(a, b, { tasks: ["TS-R"] }).map(brief), [
+    { task: "TS-R", source: "a", target: "b", given: "Ohio", goal: "Texas" },
+    { task: "TS-R", source: "b", target: "a", given: "Texas", goal: "Ohio" },
+  ]);
+  // Equal interest in Ad2's top state: no TS-R.
+  const c = makeAd("c", { states: ["Ohio", "Utah", "Texas"] });
+  assert.deepEqual(mineTwo(a, c, { tasks: ["TS-R"] }), []);
+});
+
+test("TC-R: a state of the target's top 3 whose rank moved by at least 3", () => {
+  const target = makeAd("t", { states: ["Ohio", "Texas", "Utah"] });
+  const tcr = (states: string[], shift?: number) =>
+    mineTwo(makeAd("s", { states }), target, {
+      tasks: ["TC-R"],
+      ...(shift === undefined ? {} : { tcRegionMinRankShift: shift }),
+    })
+      .filter((c) => c.source.adId === "s")
+      .map((c) => [c.given, c.goal]);
+  // Utah at rank 4 in the source, 2 in the target: shift 2, excluded.
+  assert.deepEqual(tcr(["Ohio", "Texas", "Alaska", "Iowa", "Utah"]), []);
+  // Rank 5: shift 3, included.
+  assert.deepEqual(tcr(["Ohio", "Texas", "Alaska", "Iowa", "Maine", "Utah"]), [["Ohio", "Utah"]]);
+  // The shift is configurable.
+  assert.deepEqual(tcr(["Ohio", "Texas", "Alaska", "Iowa", "Utah"], 2), [["Ohio", "Utah"]]);
+  // The best-ranked qualifying state of the target wins.
+  assert.deepEqual(tcr(["Alaska", "Iowa", "Maine", "Texas", "Ohio", "Utah"]), [["Alaska", "Ohio"]]);
+  // A state that moved a lot but is not in the target's top 3 does not count.
+  // Wyoming: source rank 2, target rank 50; Utah: source rank 3, target rank 2.
+  const src = makeAd("s", { states: ["Ohio", "Texas", "Wyoming", "Utah"] });
+  assert.equal(target.stateRanking.indexOf("Wyoming"), 50);
+  const both = mineTwo(src, target, { tasks: ["TC-R"] }).map(brief);
+  assert.deepEqual(both, [
+    { task: "TC-R", source: "t", target: "s", given: "Ohio", goal: "Wyoming" },
+  ]);
+});
+
+test("TC-R keeps age, budget and gender constant, not region; TC-G keeps region, budget, age", () => {
+  const a = makeAd("a", { states: ["Ohio", "Texas", "Utah"] });
+  const b = makeAd("b", { states: ["Maine", "Iowa", "Idaho"] });
+  assert.deepEqual(tasksOf(mineTwo(a, b, { tasks: ["TC-R", "TC-G"] })), ["TC-R a>b", "TC-R b>a"]);
+  const m = makeAd("m", { gender: "male", states: ["Maine", "Iowa", "Idaho"] });
+  assert.deepEqual(mineTwo(a, m, { tasks: ["TC-R", "TC-G"] }), []);
+});
+
+test("orientPair applies one orientation only", () => {
+  const a = makeAd("a", { spend: { lower: 1, upper: 9 } });
+  const b = makeAd("b", { spend: { lower: 10, upper: 19 } });
+  assert.deepEqual(tasksOf(orientPair(a, b, 0.9, 20, DEFAULT_PAIR_CONFIG)), ["TS-B a>b"]);
+  assert.deepEqual(orientPair(b, a, 0.9, 20, DEFAULT_PAIR_CONFIG), []);
+});
+
+/** A page of near-duplicate ads: every pair similar, 20+ word edits apart, differing in budget. */
+function clusterPage(n: number): { ads: TaskAd[]; vectors: Float32Array[] } {
+  const ads = Array.from({ length: n }, (_, i) =>
+    makeAd(`ad${String(i).padStart(3, "0")}`, {
+      body: edited(20 + (i % 5), `v${i}_`),
+      spend: { lower: 100 * (i + 1), upper: 100 * (i + 1) + 99 },
+    }),
+  );
+  return { ads, vectors: ads.map(() => E1) };
+}
+
+test("the per-page cap keeps a seeded sample: deterministic, order-free, seed-dependent", () => {
+  const { ads, vectors } = clusterPage(12);
+  const over = { tasks: ["TS-B"] as PairTask[], maxPairsPerPage: 10 };
+  const full = minePairs(ads, vectors, cfg({ ...over, maxPairsPerPage: 1000 }));
+  assert.equal(full.stats.similarPairs, 66);
+  assert.equal(full.stats.capped, 0);
+  assert.equal(full.candidates.length, 66, "one TS-B orientation per pair");
+
+  const a = minePairs(ads, vectors, cfg({ ...over, seed: 1 }));
+  assert.equal(a.stats.similarPairs, 66);
+  assert.equal(a.stats.capped, 56);
+  assert.equal(a.candidates.length, 10);
+  assert.deepEqual(a.stats.perTask["TS-B"], 10);
+  assert.deepEqual(minePairs(ads, vectors, cfg({ ...over, seed: 1 })), a);
+  const shuffled = [...ads.keys()].sort((x, y) => ((x * 7) % 12) - ((y * 7) % 12));
+  const b = minePairs(
+    shuffled.map((i) => ads[i]!),
+    shuffled.map((i) => vectors[i]!),
+    cfg({ ...over, seed: 1 }),
+  );
+  assert.deepEqual(b.candidates.map(brief), a.candidates.map(brief));
+  const c = minePairs(ads, vectors, cfg({ ...over, seed: 2 }));
+  assert.notDeepEqual(c.candidates.map(brief), a.candidates.map(brief));
+  // The sample is seededSample's, keyed by the pair's ad ids.
+  const keys = full.candidates.map((x) => [x.source.adId, x.target.adId].sort().join("|"));
+  const want = seededSample(keys, 10, "1:pairs", (k) => k);
+  assert.deepEqual(
+    a.candidates.map((x) => [x.source.adId, x.target.adId].sort().join("|")).sort(),
+    [...want].sort(),
+  );
+});
+
+test("output is sorted by task, source and target", () => {
+  const { ads, vectors } = clusterPage(6);
+  const { candidates } = minePairs([...ads].reverse(), [...vectors].reverse(), cfg());
+  const order = (c: PairCandidate) =>
+    [PAIR_TASKS.indexOf(c.task), c.source.adId, c.target.adId] as const;
+  for (let i = 1; i < candidates.length; i++) {
+    const [t0, s0, g0] = order(candidates[i - 1]!);
+    const [t1, s1, g1] = order(candidates[i]!);
+    assert.ok(t0 < t1 || (t0 === t1 && (s0 < s1 || (s0 === s1 && g0 < g1))), `at ${i}`);
+  }
+});
+
+// ---- The key test: blocking finds exactly what the all-pairs definition finds. ----
+
+const STATES = ["Ohio", "Texas", "Utah", "Iowa", "Maine"];
+
+function randomPage(seed: number, n: number): { ads: TaskAd[]; vectors: Float32Array[] } {
+  const rand = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  // 40: not a multiple of the SIMD kernel's 16-float step, and more than one step.
+  const dim = 40;
+  const gauss = () => {
+    let s = 0;
+    for (let k = 0; k < 6; k++) s += rand();
+    return s - 3;
+  };
+  const centres = Array.from({ length: 25 }, () => Array.from({ length: dim }, gauss));
+  const bases = Array.from({ length: 25 }, () =>
+    Array.from({ length: 30 + Math.floor(rand() * 20) }, () => `t${Math.floor(rand() * 60)}`),
+  );
+  const ads: TaskAd[] = [];
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(rand() * centres.length);
+    const noise = pick([0.05, 0.3, 0.6, 1.2]);
+    const v = Float32Array.from(centres[c]!, (x) => x + noise * gauss());
+    const norm = Math.hypot(...v);
+    vectors.push(v.map((x) => x / norm));
+    // Planted near-duplicates: the cluster's text with 0-35 random edits.
+    const words = [...bases[c]!];
+    const edits = Math.floor(rand() * 36);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(rand() * (words.length + 1));
+      const op = rand();
+      if (op < 0.4) words[at] = `u${Math.floor(rand() * 80)}`;
+      else if (op < 0.7) words.splice(at, 0, `u${Math.floor(rand() * 80)}`);
+      else words.splice(at, 1);
+    }
+    const head = [...STATES].sort(() => rand() - 0.5).slice(0, 3);
+    const spendLo = pick([100, 500, 1000]);
+    const impLo = pick([1000, 5000, 10000]);
+    const ageShares = Object.fromEntries(AGE_GROUPS.map((g) => [g, Math.round(rand() * 10) / 10]));
+    const genderShares = Object.fromEntries(GENDERS.map((g) => [g, Math.round(rand() * 10) / 10]));
+    const ad = makeAd(`id${(i * 7919) % 1000}`, {
+      states: head,
+      age: rand() < 0.03 ? null : pick(["18-24", "25-34", "35-44"] as AgeGroup[]),
+      gender: rand() < 0.03 ? null : pick(GENDERS),
+      spend:
+        rand() < 0.05 ? null : { lower: spendLo, upper: rand() < 0.1 ? null : spendLo * 2 - 1 },
+      impressions: rand() < 0.05 ? null : { lower: impLo, upper: impLo * 2 - 1 },
+      ageShares,
+      genderShares,
+      body: words.join(" "),
+    });
+    ads.push(rand() < 0.03 ? { ...ad, topStates: [] } : ad);
+  }
+  return { ads, vectors };
+}
+
+/** The definition, over all n² pairs. */
+function allPairs(ads: TaskAd[], vectors: Float32Array[], c: PairConfig): PairCandidate[] {
+  const tasks = PAIR_TASKS.filter((t) => c.tasks.includes(t));
+  const out: PairCandidate[] = [];
+  for (let i = 0; i < ads.length; i++) {
+    for (let j = i + 1; j < ads.length; j++) {
+      const a = ads[i]!;
+      const b = ads[j]!;
+      if (!tasks.some((t) => constantsMatch(t, a, b, c.constants))) continue;
+      const sim = cosine(vectors[i]!, vectors[j]!);
+      if (!(sim > c.similarityThreshold)) continue;
+      const edits = wordEdits(a.body, b.body);
+      if (edits < c.minWordEdits) continue;
+      out.push(...orientPair(a, b, sim, edits, c), ...orientPair(b, a, sim, edits, c));
+    }
+  }
+  return out;
+}
+
+const key = (c: PairCandidate) =>
+  JSON.stringify([
+    c.task,
+    c.source.adId,
+    c.target.adId,
+    c.given,
+    c.goal,
+    c.similarity,
+    c.wordEdits,
+  ]);
+
+test("blocking finds exactly the all-pairs candidates on a random page of 300 ads", () => {
+  const { ads, vectors } = randomPage(11, 300);
+  const configs: Partial<PairConfig>[] = [
+    {},
+    { constants: { region: true, age: true, gender: true, budget: false } },
+    { constants: { region: false, age: false, gender: false, budget: false } },
+    { constants: { region: false, age: true, gender: true, budget: true } },
+    { tasks: ["TS-B"] },
+    { tasks: ["TC-R", "TS-E"], similarityThreshold: 0.5, minWordEdits: 10 },
+  ];
+  for (const over of configs) {
+    const c = cfg({ ...over, maxPairsPerPage: 1_000_000 });
+    const want = allPairs(ads, vectors, c).map(key).sort();
+    const got = minePairs(ads, vectors, c);
+    assert.ok(
+      want.length >= 20,
+      `a meaningful reference for ${JSON.stringify(over)}: ${want.length}`,
+    );
+    assert.deepEqual(got.candidates.map(key).sort(), want, JSON.stringify(over));
+    assert.equal(got.stats.capped, 0);
+    for (const t of PAIR_TASKS) {
+      assert.equal(got.stats.perTask[t], want.filter((k) => k.startsWith(`["${t}"`)).length);
+    }
+    const allConstantsOff =
+      c.constants.region || c.constants.age || c.constants.gender || c.constants.budget;
+    if (allConstantsOff)
+      assert.ok(got.stats.pairsCompared < (300 * 299) / 2, "blocking compares fewer pairs");
+    else
+      assert.equal(got.stats.pairsCompared, (300 * 299) / 2, "no constant: the page is one block");
+  }
+});
+
+test("blocking is order-independent: a shuffled page gives identical output", () => {
+  const { ads, vectors } = randomPage(5, 300);
+  const rand = mulberry32(99);
+  const perm = [...ads.keys()].sort(() => rand() - 0.5);
+  const c = cfg({ maxPairsPerPage: 50, seed: 3 });
+  const a = minePairs(ads, vectors, c);
+  const b = minePairs(
+    perm.map((i) => ads[i]!),
+    perm.map((i) => vectors[i]!),
+    c,
+  );
+  assert.ok(a.stats.capped > 0, `the cap applies (${a.stats.similarPairs} similar pairs)`);
+  assert.deepEqual(b.candidates.map(key), a.candidates.map(key));
+  assert.deepEqual({ ...b.stats, blocks: 0 }, { ...a.stats, blocks: 0 });
+});
+
+test("both block kernels compute row dot products, across dims, tiles and memory growth", () => {
+  const rand = mulberry32(3);
+  const wasm = wasmBlockDots();
+  assert.ok(wasm, "WebAssembly SIMD is available on Node 20");
+  assert.equal(blockDots().kind, "wasm");
+  for (const kernel of [wasm, jsBlockDots()]) {
+    for (const [n, dim] of [
+      [3, 1],
+      [5, 5],
+      [4, 16],
+      [6, 17],
+      [40, 100],
+      [300, 512],
+      [2, 0],
+    ] as const) {
+      const rows = Array.from({ length: n }, () =>
+        Float32Array.from({ length: dim }, () => rand() - 0.5),
+      );
+      const loaded = kernel.load(rows, dim);
+      for (let x = 0; x < n; x++) {
+        const y1 = Math.min(n, x + 1 + 128);
+        const out = loaded.dots(x, x, y1);
+        for (let y = x; y < y1; y++) {
+          const want = dot(rows[x]!, rows[y]!);
+          const got = out[y - x]!;
+          assert.ok(
+            Math.abs(got - want) <= 1e-6 * (dim + 16),
+            `${kernel.kind} n=${n} dim=${dim} (${x},${y}): ${got} vs ${want}`,
+          );
+        }
+      }
+    }
+  }
+});
