@@ -1,19 +1,31 @@
 import { AvakitError } from "../core/errors.js";
 import { contentKey } from "../core/hash.js";
 import { Progress } from "../core/progress.js";
-import { getEmbeddings, missingTextKeys, putEmbeddings } from "../store/embeddings.js";
+import {
+  type EmbeddingRow,
+  getEmbeddings,
+  missingTextKeys,
+  putEmbeddings,
+} from "../store/embeddings.js";
 import type { Store } from "../store/store.js";
 import type { Embedder } from "./types.js";
 
 /**
  * Embedding through the store's cache: texts are keyed by `contentKey(text)`, the ones cached for
- * this embedder are skipped, the rest are embedded a batch at a time and each batch is committed
- * as soon as it is done, so an interrupted run resumes where it stopped and a rerun computes none.
+ * this embedder are skipped, the rest are embedded a batch at a time and committed as they are
+ * done, so an interrupted run resumes where it stopped and a rerun computes nothing.
+ *
+ * A slow embedder's batch (`use`: seconds per batch) is committed at once; a fast one's (`hashing`)
+ * are gathered for up to a second or 16 MiB, since every commit costs a key look-up and a WAL
+ * flush. At most that much work is lost to an interruption.
  */
+const COMMIT_MS = 1000;
+const COMMIT_BYTES = 16 * 2 ** 20;
+
 export interface EmbedTextsOptions {
-  /** Texts per embedder call and per cache commit (default 512). */
+  /** Texts per embedder call (default 512). */
   batchSize?: number;
-  /** Progress on stderr: true (label "embed") or the label to print; default none. */
+  /** Progress on stderr: true (labelled with the embedder id) or the label to print; default none. */
   progress?: boolean | string;
   /** The number of texts, for the ETA when `texts` is not an array. */
   total?: number;
@@ -32,9 +44,9 @@ export async function embedTexts(
   texts: Iterable<string> | AsyncIterable<string>,
   opts: EmbedTextsOptions = {},
 ): Promise<EmbedTextsResult> {
-  const batchSize = Math.max(1, opts.batchSize ?? 512);
-  // Cache look-ups go a window at a time: one query for many keys, without holding all of them.
-  const window = Math.max(4 * batchSize, 8192);
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 512));
+  // Cache look-ups go a window at a time: one query for many keys, without holding all texts.
+  const windowSize = Math.max(4 * batchSize, 8192);
   const total = opts.total ?? (Array.isArray(texts) ? texts.length : undefined);
   const progress = new Progress({
     label: typeof opts.progress === "string" ? opts.progress : `embed ${embedder.id}`,
@@ -42,51 +54,72 @@ export async function embedTexts(
     ...(total !== undefined ? { total } : {}),
     enabled: opts.progress !== undefined && opts.progress !== false,
   });
-  const seen = new Set<string>();
-  let pending = new Map<string, string>();
   let computed = 0;
   let reused = 0;
   let done = 0;
-  const note = () => `${computed.toLocaleString("en-US")} computed, ${reused.toLocaleString("en-US")} cached`;
+  const note = () =>
+    `${computed.toLocaleString("en-US")} computed, ${reused.toLocaleString("en-US")} cached`;
 
-  const flush = async () => {
-    const batch = pending;
-    pending = new Map();
-    const missing = await missingTextKeys(store, embedder, [...batch.keys()]);
-    reused += batch.size - missing.size;
-    done += batch.size - missing.size;
+  let unsaved: EmbeddingRow[] = [];
+  let unsavedBytes = 0;
+  let lastCommit = performance.now();
+  const save = async () => {
+    if (unsaved.length > 0) await putEmbeddings(store, embedder, unsaved);
+    unsaved = [];
+    unsavedBytes = 0;
+    lastCommit = performance.now();
+  };
+
+  const embedWindow = async (window: Map<string, string>) => {
+    const missing = [...(await missingTextKeys(store, embedder, [...window.keys()]))];
+    reused += window.size - missing.length;
+    done += window.size - missing.length;
     progress.update(done, note());
-    const todo = [...missing];
-    for (let i = 0; i < todo.length; i += batchSize) {
-      const keys = todo.slice(i, i + batchSize);
-      const vecs = await embedder.embed(keys.map((k) => batch.get(k)!));
+    for (let i = 0; i < missing.length; i += batchSize) {
+      const keys = missing.slice(i, i + batchSize);
+      const vecs = await embedder.embed(keys.map((k) => window.get(k)!));
       if (vecs.length !== keys.length) {
         throw new AvakitError(
           `embedder ${embedder.id} returned ${vecs.length} vectors for ${keys.length} texts`,
         );
       }
-      await putEmbeddings(
-        store,
-        embedder,
-        keys.map((textKey, j) => ({ textKey, vec: vecs[j]! })),
-      );
+      for (let j = 0; j < keys.length; j++) {
+        const vec = vecs[j]!;
+        unsaved.push({ textKey: keys[j]!, vec });
+        unsavedBytes += vec.byteLength;
+      }
       computed += keys.length;
       done += keys.length;
+      if (unsavedBytes >= COMMIT_BYTES || performance.now() - lastCommit >= COMMIT_MS) {
+        await save();
+      }
       progress.update(done, note());
     }
   };
 
-  for await (const text of texts) {
-    const key = contentKey(text);
-    if (seen.has(key)) {
-      done++;
-      continue;
+  const seen = new Set<string>();
+  let window = new Map<string, string>();
+  try {
+    for await (const text of texts) {
+      const key = contentKey(text);
+      if (seen.has(key)) {
+        done++;
+        continue;
+      }
+      seen.add(key);
+      window.set(key, text);
+      if (window.size >= windowSize) {
+        await embedWindow(window);
+        window = new Map();
+      }
     }
-    seen.add(key);
-    pending.set(key, text);
-    if (pending.size >= window) await flush();
+    if (window.size > 0) await embedWindow(window);
+  } catch (err) {
+    // Keep what was computed before the failure, so that the next run starts after it.
+    await save().catch(() => undefined);
+    throw err;
   }
-  if (pending.size > 0) await flush();
+  await save();
   progress.done(note());
   return { computed, reused };
 }

@@ -30,7 +30,9 @@ const TOKEN_RE = /[\p{L}\p{N}_]{2,}/gu;
 export function keywordCandidates(doc: string, opts: KeywordCandidateOptions = {}): string[] {
   const [minN, maxN] = opts.ngramRange ?? [1, 1];
   if (!(Number.isInteger(minN) && Number.isInteger(maxN) && minN >= 1 && maxN >= minN)) {
-    throw new RangeError(`ngramRange must be [min, max] with 1 ≤ min ≤ max, got [${minN}, ${maxN}]`);
+    throw new RangeError(
+      `ngramRange must be [min, max] with 1 ≤ min ≤ max, got [${minN}, ${maxN}]`,
+    );
   }
   const stop = opts.stopWords === undefined ? ENGLISH_STOP_WORDS : opts.stopWords;
   const tokens: string[] = [];

@@ -43,15 +43,21 @@ export function parseEmbedderSpec(spec: string, opts: EmbedderSpecOptions = {}):
   };
   const need = (what: string) => {
     if (rest === "") {
-      throw new UsageError(`--embedder ${prefix}: needs ${what} after the colon (${prefix}:${what})`);
+      throw new UsageError(
+        `--embedder ${prefix}: needs ${what} after the colon (${prefix}:${what})`,
+      );
     }
     return rest;
   };
+  if (!["use", "hashing", "openai", "transformers"].includes(prefix)) {
+    throw new UsageError(`unknown embedder "${spec}": use ${SPEC_HELP}`);
+  }
   if (prefix !== "openai") {
     only("--embedder-url", opts.url, "openai:MODEL");
     only("a key file", opts.keyFile, "openai:MODEL");
   }
-  if (prefix !== "transformers") only("allowing downloads", opts.allowDownload, "transformers:PATH");
+  if (prefix !== "transformers")
+    only("allowing downloads", opts.allowDownload, "transformers:PATH");
   switch (prefix) {
     case "use":
     case "hashing":
@@ -65,7 +71,11 @@ export function parseEmbedderSpec(spec: string, opts: EmbedderSpecOptions = {}):
         ...(opts.keyFile !== undefined ? { keyFile: opts.keyFile } : {}),
       };
     case "transformers":
-      return { kind: "transformers", path: need("PATH"), allowDownload: opts.allowDownload ?? false };
+      return {
+        kind: "transformers",
+        path: need("PATH"),
+        allowDownload: opts.allowDownload ?? false,
+      };
     default:
       throw new UsageError(`unknown embedder "${spec}": use ${SPEC_HELP}`);
   }

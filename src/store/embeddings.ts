@@ -1,8 +1,8 @@
 import { endianness } from "node:os";
 import {
-  type DuckDBBigIntVector,
   type DuckDBBlobVector,
   type DuckDBDataChunk,
+  type DuckDBIntegerVector,
   LIST,
   listValue,
   VARCHAR,
@@ -13,8 +13,8 @@ import type { Store } from "./store.js";
 /**
  * The embedding cache (table `embeddings`, migration 2): one Float32 little-endian vector per
  * (embedder id, content key of the text). Vectors go in through DuckDB's appender (blobs as they
- * are, no JSON) inside one transaction, and come out as Float32Array views over the blob bytes the
- * driver hands over, without a per-element copy.
+ * are: the NDJSON path of `appendBatch` would spell every float out in text), and come out as
+ * Float32Array views over the blob bytes the driver hands over, without a per-element copy.
  */
 
 /** An embedder's id (its `id` property, "name@version"), or anything that has one. */
@@ -54,12 +54,16 @@ async function* storedPositions(
     const plain = !chunk.some((k) => k.includes(","));
     const list = plain ? "string_split($2, ',')" : "$2";
     const result = await store.conn.stream(
-      `WITH q AS (SELECT unnest(l) AS k, generate_subscripts(l, 1) - 1 + ${start} AS i FROM (SELECT ${list} AS l))
+      `WITH q AS (SELECT unnest(l) AS k, (generate_subscripts(l, 1) - 1 + ${start})::INTEGER AS i FROM (SELECT ${list} AS l))
        SELECT q.i${columns ? `, ${columns}` : ""} FROM q JOIN embeddings e ON e.text_key = q.k WHERE e.embedder = $1`,
       plain ? [id, chunk.join(",")] : [id, listValue(chunk)],
       plain ? [VARCHAR, VARCHAR] : [VARCHAR, LIST(VARCHAR)],
     );
-    for (let c = await result.fetchChunk(); c !== null && c.rowCount > 0; c = await result.fetchChunk()) {
+    for (
+      let c = await result.fetchChunk();
+      c !== null && c.rowCount > 0;
+      c = await result.fetchChunk()
+    ) {
       yield c;
     }
   }
@@ -74,8 +78,8 @@ export async function missingTextKeys(
   const unique = [...new Set(keys)];
   const stored = new Uint8Array(unique.length);
   for await (const c of storedPositions(store, idOf(embedder), unique, "")) {
-    const pos = c.getColumnVector(0) as DuckDBBigIntVector;
-    for (let r = 0; r < c.rowCount; r++) stored[Number(pos.getItem(r))] = 1;
+    const pos = c.getColumnVector(0) as DuckDBIntegerVector;
+    for (let r = 0; r < c.rowCount; r++) stored[pos.getItem(r)!] = 1;
   }
   const missing = new Set<string>();
   for (let i = 0; i < unique.length; i++) if (stored[i] === 0) missing.add(unique[i]!);
@@ -83,9 +87,12 @@ export async function missingTextKeys(
 }
 
 /**
- * Stores vectors in one transaction. A (embedder, key) already stored, or repeated in `rows`, is
- * skipped (the first one wins), so the cache never holds two vectors for one text. Returns how
- * many rows were written.
+ * Stores vectors in one transaction of its own (so not inside another). A (embedder, key) already
+ * stored, or repeated in `rows`, is skipped (the first one wins), so the cache never holds two
+ * vectors for one text. Returns how many rows were written.
+ *
+ * Each call pays a look-up over the embedder's stored keys (the table has no index) and a commit
+ * (a WAL flush), about 10-30 ms together: pass thousands of rows per call for throughput.
  */
 export async function putEmbeddings(
   store: Store,
@@ -95,8 +102,9 @@ export async function putEmbeddings(
   if (rows.length === 0) return 0;
   const id = idOf(embedder);
   const dim = rows[0]!.vec.length;
+  if (dim === 0) throw new AvakitError(`embedding cache: an empty vector for ${id}`);
   for (const row of rows) {
-    if (row.vec.length !== dim || dim === 0) {
+    if (row.vec.length !== dim) {
       throw new AvakitError(
         `embedding cache: vectors of one batch for ${id} differ in length (${dim} and ${row.vec.length})`,
       );
@@ -129,7 +137,11 @@ export async function putEmbeddings(
   });
 }
 
-/** The stored vectors of `keys` for this embedder; keys without one are absent from the map. */
+/**
+ * The stored vectors of `keys` for this embedder; keys without one are absent from the map.
+ * Each call (per 50k keys) scans the stored vectors once, as the table has no index on its keys:
+ * ask for many keys per call rather than a few at a time.
+ */
 export async function getEmbeddings(
   store: Store,
   embedder: EmbedderRef,
@@ -139,10 +151,10 @@ export async function getEmbeddings(
   const unique = [...new Set(keys)];
   const out = new Map<string, Float32Array>();
   for await (const c of storedPositions(store, id, unique, "e.vec")) {
-    const pos = c.getColumnVector(0) as DuckDBBigIntVector;
+    const pos = c.getColumnVector(0) as DuckDBIntegerVector;
     const vecs = c.getColumnVector(1) as DuckDBBlobVector;
     for (let r = 0; r < c.rowCount; r++) {
-      const key = unique[Number(pos.getItem(r))]!;
+      const key = unique[pos.getItem(r)!]!;
       out.set(key, bytesToVector(vecs.getItemBytes(r)!, id, key));
     }
   }
@@ -168,10 +180,13 @@ export function vectorBytes(vec: Float32Array): Uint8Array {
 }
 
 /**
- * A Float32Array over a blob's bytes. The driver returns blobs longer than 12 bytes in a buffer
- * of their own, so the view needs no copy; a misaligned or big-endian case is copied.
+ * A Float32Array over a blob's bytes. The driver returns a blob longer than 12 bytes in an
+ * ArrayBuffer of its own, so the vector is a view with no copy; a shorter blob is a view into
+ * the result's memory (copied, since that memory goes with the result), and a misaligned or
+ * big-endian one is copied too.
  */
-export function bytesToVector(bytes: Uint8Array, embedder = "?", key = "?"): Float32Array {
+export function bytesToVector(raw: Uint8Array, embedder = "?", key = "?"): Float32Array {
+  const bytes = raw.byteLength <= 12 ? raw.slice() : raw;
   if (bytes.byteLength % 4 !== 0) {
     throw new AvakitError(
       `embedding cache: the vector of ${key} for ${embedder} has ${bytes.byteLength} bytes, not a multiple of 4; the database is damaged`,

@@ -32,8 +32,6 @@ function lit(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-const OUTPUT_COLUMNS = "id, task, split, prompt, response, messages, ad_ids, page_id, meta";
-
 /**
  * `workFiles`: the shard files; `mixFile`: an optional work file of mixed chat records (split
  * train, task MIX, `messages` set) whose count is decided by the caller from `trainCount`.
@@ -48,98 +46,95 @@ export async function assemble(
   const columns = WORK_RECORD_COLUMNS.map(([n, t]) => `${n}: '${t}'`).join(", ");
   const read = (files: string[]) =>
     `read_json([${files.map(lit).join(", ")}], format = 'newline_delimited', columns = {${columns}})`;
-  await store.run("DROP TABLE IF EXISTS temp.build_work");
-  await store.run("DROP TABLE IF EXISTS temp.build_final");
+  for (const t of ["build_work", "build_keep", "build_order"])
+    await store.run(`DROP TABLE IF EXISTS temp.${t}`);
   await store.run(`CREATE TEMP TABLE build_work AS SELECT * FROM ${read(workFiles)}`);
 
+  // Which records stay, decided on a slim table (no text) so that DuckDB's windows stay small.
   // Balanced TAP test sets: per (split, task) keep, from every answer class, as many records as
   // the rarest class has, the ones with the smallest seeded priority.
   const balance = cfg.balanceTapTest
     ? `split <> 'train' AND task LIKE 'TAP-%' AND answer_class IS NOT NULL`
     : "false";
   await store.run(`
-    CREATE TEMP TABLE build_final AS
+    CREATE TEMP TABLE build_keep AS
     WITH r AS (
-      SELECT *, ${balance} AS balanced,
+      SELECT id, split, task, prio, ${balance} AS balanced,
         count(*) OVER (PARTITION BY split, task, answer_class) AS class_n,
         row_number() OVER (PARTITION BY split, task, answer_class ORDER BY prio, id) AS class_rank
       FROM build_work
     ),
     m AS (SELECT split, task, min(class_n) AS keep FROM r WHERE balanced GROUP BY split, task)
-    SELECT r.* EXCLUDE (balanced, class_n, class_rank, prio),
-      r.prio AS prio
-    FROM r LEFT JOIN m USING (split, task)
+    SELECT id, split, task, prio FROM r LEFT JOIN m USING (split, task)
     WHERE NOT r.balanced OR r.class_rank <= m.keep`);
   const away = await store.query<{ split: string; task: string; n: string }>(`
-    SELECT w.split, w.task, count(*) - coalesce(any_value(f.n), 0) AS n
-    FROM build_work w LEFT JOIN (SELECT split, task, count(*) AS n FROM build_final GROUP BY ALL) f USING (split, task)
-    GROUP BY w.split, w.task HAVING count(*) <> coalesce(any_value(f.n), 0)`);
+    SELECT w.split, w.task, count(*) - coalesce(any_value(k.n), 0) AS n
+    FROM build_work w LEFT JOIN (SELECT split, task, count(*) AS n FROM build_keep GROUP BY ALL) k USING (split, task)
+    GROUP BY w.split, w.task HAVING count(*) <> coalesce(any_value(k.n), 0)`);
   const balancedAway: Record<string, number> = {};
   for (const a of away) balancedAway[`${a.split}/${a.task}`] = Number(a.n);
-  await store.run("DROP TABLE temp.build_work");
 
+  const count = async (where: string): Promise<number> => {
+    const r = await store.query<{ n: string }>(
+      `SELECT count(*) AS n FROM build_keep WHERE ${where}`,
+    );
+    return Number(r[0]!.n);
+  };
   let sampledAway = 0;
   if (cfg.sample !== null) {
-    const [{ n }] = (await store.query<{ n: string }>(
-      "SELECT count(*) AS n FROM build_final WHERE split = 'train'",
-    )) as [{ n: string }];
-    const train = Number(n);
+    const train = await count("split = 'train'");
     if (train < cfg.sample)
       throw new AvakitError(
         `--sample ${cfg.sample} asks for more train records than the build has (${train}); lower it or build from more ads`,
       );
     // The records with the smallest seeded priority (balancing uses it on test splits only).
     await store.run(`
-      DELETE FROM build_final WHERE split = 'train' AND id NOT IN (
-        SELECT id FROM build_final WHERE split = 'train' ORDER BY prio, id LIMIT ${cfg.sample})`);
+      DELETE FROM build_keep WHERE split = 'train' AND id NOT IN (
+        SELECT id FROM build_keep WHERE split = 'train' ORDER BY prio, id LIMIT ${cfg.sample})`);
     sampledAway = train - cfg.sample;
   }
 
   let mixed = 0;
   if (mix) {
-    const [{ n }] = (await store.query<{ n: string }>(
-      "SELECT count(*) AS n FROM build_final WHERE split = 'train'",
-    )) as [{ n: string }];
-    const file = await mix(Number(n));
+    const file = await mix(await count("split = 'train'"));
     if (file) {
-      await store.run(`INSERT INTO build_final BY NAME SELECT * FROM ${read([file])}`);
-      const [{ m }] = (await store.query<{ m: string }>(
-        "SELECT count(*) AS m FROM build_final WHERE task = 'MIX'",
-      )) as [{ m: string }];
-      mixed = Number(m);
+      await store.run(`INSERT INTO build_work BY NAME SELECT * FROM ${read([file])}`);
+      await store.run(
+        `INSERT INTO build_keep SELECT id, split, task, prio FROM build_work WHERE task = 'MIX'`,
+      );
+      mixed = await count("task = 'MIX'");
     }
   }
 
   await store.run(`
-    UPDATE build_final SET messages = [
-      {'role': 'user', 'content': prompt}, {'role': 'assistant', 'content': response}
-    ] WHERE messages IS NULL`);
+    CREATE TEMP TABLE build_order AS
+    SELECT id, split, row_number() OVER (PARTITION BY split ORDER BY id) AS rn FROM build_keep`);
+  const messages = `coalesce(w.messages, [
+      {'role': 'user', 'content': w.prompt}, {'role': 'assistant', 'content': w.response}
+    ]) AS messages`;
+  const select = `w.id, w.task, w.split, w.prompt, w.response, ${messages}, w.ad_ids, w.page_id, w.meta`;
 
   const files: AssembledFile[] = [];
   const ext = cfg.format === "parquet" ? "parquet" : "jsonl";
   const format = cfg.format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT json";
   for (const split of SPLITS) {
-    const [{ n }] = (await store.query<{ n: string }>(
-      `SELECT count(*) AS n FROM build_final WHERE split = ${lit(split)}`,
-    )) as [{ n: string }];
-    const total = Number(n);
-    if (total === 0) continue;
-    await store.run("DROP TABLE IF EXISTS temp.build_split");
-    await store.run(
-      `CREATE TEMP TABLE build_split AS SELECT row_number() OVER (ORDER BY id) AS rn, ${OUTPUT_COLUMNS} FROM build_final WHERE split = ${lit(split)}`,
+    const r = await store.query<{ n: string }>(
+      `SELECT count(*) AS n FROM build_order WHERE split = ${lit(split)}`,
     );
+    const total = Number(r[0]!.n);
     for (let i = 0, lo = 0; lo < total; i++, lo += cfg.maxRecordsPerFile) {
       const rel = `data/${split}-${String(i).padStart(5, "0")}.${ext}`;
       await store.run(
-        `COPY (SELECT ${OUTPUT_COLUMNS} FROM build_split WHERE rn > ${lo} AND rn <= ${lo + cfg.maxRecordsPerFile} ORDER BY rn) TO ${lit(join(outDir, rel))} (${format})`,
+        `COPY (SELECT ${select} FROM build_work w JOIN build_order o USING (id)
+          WHERE o.split = ${lit(split)} AND o.rn > ${lo} AND o.rn <= ${lo + cfg.maxRecordsPerFile}
+          ORDER BY o.rn) TO ${lit(join(outDir, rel))} (${format})`,
       );
       files.push({ path: rel, split, records: Math.min(cfg.maxRecordsPerFile, total - lo) });
     }
-    await store.run("DROP TABLE temp.build_split");
   }
 
   const rows = await store.query<{ task: string; split: Split; n: string }>(
-    "SELECT task, split, count(*) AS n FROM build_final GROUP BY ALL ORDER BY task, split",
+    "SELECT task, split, count(*) AS n FROM build_keep GROUP BY ALL ORDER BY task, split",
   );
   const counts: AssembleResult["counts"] = {};
   for (const r of rows) {
@@ -147,6 +142,7 @@ export async function assemble(
     c[r.split] = Number(r.n);
     counts[r.task] = c;
   }
-  await store.run("DROP TABLE temp.build_final");
+  for (const t of ["build_order", "build_keep", "build_work"])
+    await store.run(`DROP TABLE temp.${t}`);
   return { files, counts, balancedAway, sampledAway, mixed };
 }

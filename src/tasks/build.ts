@@ -79,6 +79,8 @@ function fileSha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
+export const BUILD_MEMORY_LIMIT = "1GB";
+
 /** Builds the dataset; see the module comment. */
 export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
   const started = performance.now();
@@ -88,7 +90,12 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
   if (existsSync(out) && readdirSync(out).length > 0 && !opts.overwrite)
     throw new AvakitError(`${out} already exists and is not empty (use --overwrite to replace it)`);
 
-  const store = await Store.open(opts.db, { mustExist: true });
+  // The assemble stage sorts and windows every record: give DuckDB more room than ingest's
+  // default (it spills to disk beyond it). AVAKIT_MEMORY_LIMIT still wins.
+  const store = await Store.open(opts.db, {
+    mustExist: true,
+    memoryLimit: process.env.AVAKIT_MEMORY_LIMIT ?? BUILD_MEMORY_LIMIT,
+  });
   let embedder: Embedder | null = null;
   try {
     const inputs = await describeInputs(store);

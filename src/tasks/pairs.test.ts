@@ -317,6 +317,7 @@ test("the per-page cap keeps a seeded sample: deterministic, order-free, seed-de
 
   const a = minePairs(ads, vectors, cfg({ ...over, seed: 1 }));
   assert.equal(a.stats.similarPairs, 66);
+  assert.equal(a.stats.taskPairs, 66);
   assert.equal(a.stats.capped, 56);
   assert.equal(a.candidates.length, 10);
   assert.deepEqual(a.stats.perTask["TS-B"], 10);
@@ -337,6 +338,39 @@ test("the per-page cap keeps a seeded sample: deterministic, order-free, seed-de
     a.candidates.map((x) => [x.source.adId, x.target.adId].sort().join("|")).sort(),
     [...want].sort(),
   );
+});
+
+test("similar pairs that yield no task do not take the cap's places", () => {
+  // Five ads with equal impressions (no TS-E between them) and one with more.
+  const ads = ["a", "b", "c", "d", "e", "f"].map((id, i) =>
+    makeAd(id, {
+      body: edited(20 + i, `${id}_`),
+      impressions: { lower: id === "f" ? 9000 : 1000, upper: null },
+    }),
+  );
+  const r = minePairs(
+    ads,
+    ads.map(() => E1),
+    cfg({ tasks: ["TS-E"], maxPairsPerPage: 5 }),
+  );
+  assert.equal(r.stats.similarPairs, 15);
+  assert.equal(r.stats.taskPairs, 5);
+  assert.equal(r.stats.capped, 0);
+  assert.deepEqual(tasksOf(r.candidates), [
+    "TS-E a>f",
+    "TS-E b>f",
+    "TS-E c>f",
+    "TS-E d>f",
+    "TS-E e>f",
+  ]);
+  const one = minePairs(
+    ads,
+    ads.map(() => E1),
+    cfg({ tasks: ["TS-E"], maxPairsPerPage: 1 }),
+  );
+  assert.equal(one.stats.capped, 4);
+  assert.equal(one.candidates.length, 1);
+  assert.equal(one.candidates[0]!.target.adId, "f");
 });
 
 test("output is sorted by task, source and target", () => {
@@ -408,10 +442,15 @@ function randomPage(seed: number, n: number): { ads: TaskAd[]; vectors: Float32A
   return { ads, vectors };
 }
 
-/** The definition, over all n² pairs. */
-function allPairs(ads: TaskAd[], vectors: Float32Array[], c: PairConfig): PairCandidate[] {
+/** The definition, over all n² pairs: the candidates and the number of similar pairs. */
+function allPairs(
+  ads: TaskAd[],
+  vectors: Float32Array[],
+  c: PairConfig,
+): { candidates: PairCandidate[]; similar: number } {
   const tasks = PAIR_TASKS.filter((t) => c.tasks.includes(t));
-  const out: PairCandidate[] = [];
+  const candidates: PairCandidate[] = [];
+  let similar = 0;
   for (let i = 0; i < ads.length; i++) {
     for (let j = i + 1; j < ads.length; j++) {
       const a = ads[i]!;
@@ -421,10 +460,11 @@ function allPairs(ads: TaskAd[], vectors: Float32Array[], c: PairConfig): PairCa
       if (!(sim > c.similarityThreshold)) continue;
       const edits = wordEdits(a.body, b.body);
       if (edits < c.minWordEdits) continue;
-      out.push(...orientPair(a, b, sim, edits, c), ...orientPair(b, a, sim, edits, c));
+      similar++;
+      candidates.push(...orientPair(a, b, sim, edits, c), ...orientPair(b, a, sim, edits, c));
     }
   }
-  return out;
+  return { candidates, similar };
 }
 
 const key = (c: PairCandidate) =>
@@ -450,20 +490,25 @@ test("blocking finds exactly the all-pairs candidates on a random page of 300 ad
   ];
   for (const over of configs) {
     const c = cfg({ ...over, maxPairsPerPage: 1_000_000 });
-    const want = allPairs(ads, vectors, c).map(key).sort();
+    const ref = allPairs(ads, vectors, c);
+    const want = ref.candidates.map(key).sort();
     const got = minePairs(ads, vectors, c);
+    assert.equal(got.stats.similarPairs, ref.similar, JSON.stringify(over));
     assert.ok(
-      want.length >= 20,
+      want.length >= 10,
       `a meaningful reference for ${JSON.stringify(over)}: ${want.length}`,
     );
     assert.deepEqual(got.candidates.map(key).sort(), want, JSON.stringify(over));
     assert.equal(got.stats.capped, 0);
+    if (Object.keys(over).length === 0) {
+      for (const t of PAIR_TASKS) assert.ok(got.stats.perTask[t] > 0, `the default page has ${t}`);
+    }
     for (const t of PAIR_TASKS) {
       assert.equal(got.stats.perTask[t], want.filter((k) => k.startsWith(`["${t}"`)).length);
     }
-    const allConstantsOff =
+    const anyConstant =
       c.constants.region || c.constants.age || c.constants.gender || c.constants.budget;
-    if (allConstantsOff)
+    if (anyConstant)
       assert.ok(got.stats.pairsCompared < (300 * 299) / 2, "blocking compares fewer pairs");
     else
       assert.equal(got.stats.pairsCompared, (300 * 299) / 2, "no constant: the page is one block");

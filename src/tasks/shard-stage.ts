@@ -161,6 +161,7 @@ export async function buildShard(
     if (!ok) await once(out, "drain");
   };
   const dropStates = cfg.dropRegion;
+  let pageHeldOut = false;
   const emit = async (r: RenderedTask, recAds: TaskAd[], extra: Record<string, unknown>) => {
     // Birds of Feather: a record involves a region when it names one of its states (as the
     // audience: top states, a target state) or when one of its ads performed best there.
@@ -175,7 +176,7 @@ export async function buildShard(
       return;
     }
     const split = recordSplit(
-      isTestAdvertiser(recAds[0]!.pageId, cfg.testAdvertisers, cfg.seed),
+      pageHeldOut,
       recAds.map((a) => a.startDate),
       cfg.timeCutoff,
     );
@@ -190,6 +191,7 @@ export async function buildShard(
     let end = start + 1;
     while (end < ads.length && ads[end]!.pageId === ads[start]!.pageId) end++;
     const pageAds = ads.slice(start, end);
+    pageHeldOut = isTestAdvertiser(pageAds[0]!.pageId, cfg.testAdvertisers, cfg.seed);
     counts.pages++;
     for (const ad of pageAds) {
       for (const r of renderSingleTasks(ad, singleTasks)) {

@@ -3,16 +3,14 @@
  * fraction of pages) and a time cut-off. A record belongs to a test split when any of its ads
  * does, so no train record mentions a test ad. Pure.
  */
-import { createHash } from "node:crypto";
+import { seededRank } from "./seeded.js";
 
 export const SPLITS = ["train", "test-advertiser", "test-time"] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** A uniform number in [0, 1) from (seed, key): the same on every machine and every run. */
 export function seededUnit(seed: number | string, key: string): number {
-  const h = createHash("sha256").update(`${seed}\u0000${key}`).digest();
-  // 53 bits: exact in a double.
-  return (h.readUInt32BE(0) * 2 ** 21 + (h.readUInt32BE(4) >>> 11)) / 2 ** 53;
+  return seededRank(seed, key) / 2 ** 53;
 }
 
 /** Whether a page is one of the held-out advertisers. */
