@@ -78,7 +78,7 @@ export function buildConfigFromArgs(args: ParsedArgs): BuildConfig {
     mix: strs(args, "mix"),
     mediaModel: str(args, "media-model") ?? null,
     format: (str(args, "format") ?? D.format) as OutputFormat,
-    maxRecordsPerFile: num(args, "max-records-per-file", D.maxRecordsPerFile),
+    maxFileMb: num(args, "max-file-mb", D.maxFileMb),
     shardAds: num(args, "shard-ads", D.shardAds),
   };
 }
@@ -185,10 +185,10 @@ export const buildCommand: Command = {
       description: "append media verbalized by this model (avakit verbalize)",
     },
     format: { type: "string", description: "parquet (zstd) or jsonl", default: D.format },
-    "max-records-per-file": {
+    "max-file-mb": {
       type: "string",
-      description: "records per output file at most",
-      default: String(D.maxRecordsPerFile),
+      description: "start a new output file once one reaches this size (MiB)",
+      default: String(D.maxFileMb),
     },
     "shard-ads": {
       type: "string",

@@ -1,14 +1,18 @@
 /**
- * The assemble stage of `avakit build`: reads every shard's work file with DuckDB, balances the
- * TAP test sets, applies --sample, adds mixed chat data, and writes the split files in bounded
- * shards, ordered by record id so that the same inputs and seed give byte-identical files.
+ * The assemble stage of `avakit build`. Decisions that need every record (balanced TAP test
+ * sets, --sample) are made on the shards' slim indexes; then each split is one streaming DuckDB
+ * pass over its work files, in shard order, filtered by those decisions and written as parquet
+ * (zstd) or JSONL files of bounded size. Nothing holds the dataset in memory, and DuckDB keeps
+ * the input order, so the same inputs and seed give byte-identical files.
  */
+import { readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AvakitError } from "../core/errors.js";
 import type { Store } from "../store/store.js";
 import type { BuildConfig } from "./config.js";
 import { WORK_RECORD_COLUMNS } from "./records.js";
 import { SPLITS, type Split } from "./splits.js";
+import { indexFile, splitFile } from "./work-files.js";
 
 export interface AssembledFile {
   /** Path relative to the dataset folder, e.g. data/train-00000.parquet. */
@@ -21,7 +25,7 @@ export interface AssembleResult {
   files: AssembledFile[];
   /** Final records per task per split. */
   counts: Record<string, Partial<Record<Split, number>>>;
-  /** TAP test records removed to balance the answer classes, per split and task. */
+  /** TAP test records removed to balance the answer classes, per "split/task". */
   balancedAway: Record<string, number>;
   /** Train records left out by --sample. */
   sampledAway: number;
@@ -32,117 +36,150 @@ function lit(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+const INDEX_COLUMNS =
+  "{id: 'VARCHAR', split: 'VARCHAR', task: 'VARCHAR', answer_class: 'VARCHAR', prio: 'BIGINT'}";
+
 /**
- * `workFiles`: the shard files; `mixFile`: an optional work file of mixed chat records (split
- * train, task MIX, `messages` set) whose count is decided by the caller from `trainCount`.
+ * `prefixes`: the page shards' work-file prefixes, in shard order. `mix`: writes the mixed chat
+ * records (a work file of split train, task MIX) for a given number of AVA train records.
  */
 export async function assemble(
   store: Store,
   cfg: BuildConfig,
-  workFiles: string[],
+  prefixes: string[],
   outDir: string,
   mix: ((trainCount: number) => Promise<string | null>) | null,
 ): Promise<AssembleResult> {
   const columns = WORK_RECORD_COLUMNS.map(([n, t]) => `${n}: '${t}'`).join(", ");
-  const read = (files: string[]) =>
-    `read_json([${files.map(lit).join(", ")}], format = 'newline_delimited', columns = {${columns}})`;
-  for (const t of ["build_work", "build_keep", "build_order"])
-    await store.run(`DROP TABLE IF EXISTS temp.${t}`);
-  await store.run(`CREATE TEMP TABLE build_work AS SELECT * FROM ${read(workFiles)}`);
-
-  // Which records stay, decided on a slim table (no text) so that DuckDB's windows stay small.
-  // Balanced TAP test sets: per (split, task) keep, from every answer class, as many records as
-  // the rarest class has, the ones with the smallest seeded priority.
-  const balance = cfg.balanceTapTest
-    ? `split <> 'train' AND task LIKE 'TAP-%' AND answer_class IS NOT NULL`
-    : "false";
-  await store.run(`
-    CREATE TEMP TABLE build_keep AS
-    WITH r AS (
-      SELECT id, split, task, prio, ${balance} AS balanced,
-        count(*) OVER (PARTITION BY split, task, answer_class) AS class_n,
-        row_number() OVER (PARTITION BY split, task, answer_class ORDER BY prio, id) AS class_rank
-      FROM build_work
-    ),
-    m AS (SELECT split, task, min(class_n) AS keep FROM r WHERE balanced GROUP BY split, task)
-    SELECT id, split, task, prio FROM r LEFT JOIN m USING (split, task)
-    WHERE NOT r.balanced OR r.class_rank <= m.keep`);
-  const away = await store.query<{ split: string; task: string; n: string }>(`
-    SELECT w.split, w.task, count(*) - coalesce(any_value(k.n), 0) AS n
-    FROM build_work w LEFT JOIN (SELECT split, task, count(*) AS n FROM build_keep GROUP BY ALL) k USING (split, task)
-    GROUP BY w.split, w.task HAVING count(*) <> coalesce(any_value(k.n), 0)`);
-  const balancedAway: Record<string, number> = {};
-  for (const a of away) balancedAway[`${a.split}/${a.task}`] = Number(a.n);
-
-  const count = async (where: string): Promise<number> => {
-    const r = await store.query<{ n: string }>(
-      `SELECT count(*) AS n FROM build_keep WHERE ${where}`,
-    );
-    return Number(r[0]!.n);
-  };
-  let sampledAway = 0;
-  if (cfg.sample !== null) {
-    const train = await count("split = 'train'");
-    if (train < cfg.sample)
-      throw new AvakitError(
-        `--sample ${cfg.sample} asks for more train records than the build has (${train}); lower it or build from more ads`,
-      );
-    // The records with the smallest seeded priority (balancing uses it on test splits only).
-    await store.run(`
-      DELETE FROM build_keep WHERE split = 'train' AND id NOT IN (
-        SELECT id FROM build_keep WHERE split = 'train' ORDER BY prio, id LIMIT ${cfg.sample})`);
-    sampledAway = train - cfg.sample;
-  }
-
-  let mixed = 0;
-  if (mix) {
-    const file = await mix(await count("split = 'train'"));
-    if (file) {
-      await store.run(`INSERT INTO build_work BY NAME SELECT * FROM ${read([file])}`);
-      await store.run(
-        `INSERT INTO build_keep SELECT id, split, task, prio FROM build_work WHERE task = 'MIX'`,
-      );
-      mixed = await count("task = 'MIX'");
-    }
-  }
-
-  await store.run(`
-    CREATE TEMP TABLE build_order AS
-    SELECT id, split, row_number() OVER (PARTITION BY split ORDER BY id) AS rn FROM build_keep`);
-  const messages = `coalesce(w.messages, [
-      {'role': 'user', 'content': w.prompt}, {'role': 'assistant', 'content': w.response}
-    ]) AS messages`;
-  const select = `w.id, w.task, w.split, w.prompt, w.response, ${messages}, w.ad_ids, w.page_id, w.meta`;
-
-  const files: AssembledFile[] = [];
-  const ext = cfg.format === "parquet" ? "parquet" : "jsonl";
-  const format = cfg.format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT json";
-  for (const split of SPLITS) {
-    const r = await store.query<{ n: string }>(
-      `SELECT count(*) AS n FROM build_order WHERE split = ${lit(split)}`,
-    );
-    const total = Number(r[0]!.n);
-    for (let i = 0, lo = 0; lo < total; i++, lo += cfg.maxRecordsPerFile) {
-      const rel = `data/${split}-${String(i).padStart(5, "0")}.${ext}`;
-      await store.run(
-        `COPY (SELECT ${select} FROM build_work w JOIN build_order o USING (id)
-          WHERE o.split = ${lit(split)} AND o.rn > ${lo} AND o.rn <= ${lo + cfg.maxRecordsPerFile}
-          ORDER BY o.rn) TO ${lit(join(outDir, rel))} (${format})`,
-      );
-      files.push({ path: rel, split, records: Math.min(cfg.maxRecordsPerFile, total - lo) });
-    }
-  }
-
-  const rows = await store.query<{ task: string; split: Split; n: string }>(
-    "SELECT task, split, count(*) AS n FROM build_keep GROUP BY ALL ORDER BY task, split",
+  const list = (files: string[]) => `[${files.map(lit).join(", ")}]`;
+  await store.run("DROP TABLE IF EXISTS temp.build_index");
+  await store.run(
+    `CREATE TEMP TABLE build_index AS SELECT * FROM read_json(${list(prefixes.map(indexFile))}, format = 'newline_delimited', columns = ${INDEX_COLUMNS})`,
   );
-  const counts: AssembleResult["counts"] = {};
-  for (const r of rows) {
-    const c = counts[r.task] ?? {};
-    c[r.split] = Number(r.n);
-    counts[r.task] = c;
+  try {
+    // Balanced TAP test sets: per (split, task), every answer class keeps as many records as the
+    // rarest class has, those with the smallest seeded priority: a priority threshold per class.
+    // Priorities are 53-bit integer hashes of distinct ids, so thresholds select exact counts.
+    const thresholds = new Map<string, number>();
+    const balancedAway: Record<string, number> = {};
+    if (cfg.balanceTapTest) {
+      const rows = await store.query<{
+        split: string;
+        task: string;
+        cls: string;
+        prio: string;
+        away: string;
+      }>(`
+        WITH b AS (
+          SELECT split, task, answer_class AS cls, prio,
+            count(*) OVER (PARTITION BY split, task, answer_class) AS n,
+            row_number() OVER (PARTITION BY split, task, answer_class ORDER BY prio, id) AS rk
+          FROM build_index WHERE split <> 'train' AND task LIKE 'TAP-%' AND answer_class IS NOT NULL
+        ),
+        m AS (SELECT split, task, min(n) AS keep, sum(n) AS total, count(DISTINCT cls) AS classes FROM b GROUP BY ALL)
+        SELECT b.split, b.task, b.cls, b.prio, m.total - m.keep * m.classes AS away
+        FROM b JOIN m USING (split, task) WHERE b.rk = m.keep ORDER BY ALL`);
+      for (const r of rows) {
+        thresholds.set(`${r.split}\u0001${r.task}\u0001${r.cls}`, Number(r.prio));
+        if (Number(r.away) > 0) balancedAway[`${r.split}/${r.task}`] = Number(r.away);
+      }
+    }
+    const countTrain = async () => {
+      const r = await store.query<{ n: string }>(
+        "SELECT count(*) AS n FROM build_index WHERE split = 'train'",
+      );
+      return Number(r[0]!.n);
+    };
+    let sampleMax: number | null = null;
+    let sampledAway = 0;
+    let train = await countTrain();
+    if (cfg.sample !== null) {
+      if (train < cfg.sample)
+        throw new AvakitError(
+          `--sample ${cfg.sample} asks for more train records than the build has (${train}); lower it or build from more ads`,
+        );
+      const r = await store.query<{ prio: string }>(
+        `SELECT prio FROM build_index WHERE split = 'train' ORDER BY prio, id LIMIT 1 OFFSET ${cfg.sample - 1}`,
+      );
+      sampleMax = Number(r[0]!.prio);
+      sampledAway = train - cfg.sample;
+      train = cfg.sample;
+    }
+    const mixFile = mix ? await mix(train) : null;
+
+    const files: AssembledFile[] = [];
+    const ext = cfg.format === "parquet" ? "parquet" : "jsonl";
+    const bound = `FILE_SIZE_BYTES ${Math.max(1, Math.round(cfg.maxFileMb * 1024 * 1024))}`;
+    const format =
+      cfg.format === "parquet"
+        ? `FORMAT parquet, COMPRESSION zstd, ${bound}`
+        : `FORMAT json, ${bound}`;
+    const messages = `coalesce(messages, [
+      {'role': 'user', 'content': prompt}, {'role': 'assistant', 'content': response}
+    ]) AS messages`;
+    const select = `id, task, split, prompt, response, ${messages}, ad_ids, page_id, meta`;
+    for (const split of SPLITS) {
+      const inputs = prefixes.map((p) => splitFile(p, split));
+      if (split === "train" && mixFile) inputs.push(mixFile);
+      const conds: string[] = [];
+      if (split !== "train" && thresholds.size > 0) {
+        const cases = [...thresholds]
+          .filter(([k]) => k.startsWith(`${split}\u0001`))
+          .map(([k, v]) => `WHEN ${lit(k.slice(split.length + 1))} THEN ${v}`);
+        if (cases.length > 0)
+          conds.push(
+            `prio <= coalesce(CASE task || chr(1) || coalesce(answer_class, '') ${cases.join(" ")} END, ${2 ** 53})`,
+          );
+      }
+      if (split === "train" && sampleMax !== null)
+        conds.push(`(task = 'MIX' OR prio <= ${sampleMax})`);
+      const dir = join(outDir, `data-${split}`);
+      // One thread: with several, how records are cut into row groups depends on thread timing,
+      // so the bytes of the parquet files would differ from run to run.
+      await store.run("SET threads = 1");
+      await store.run(
+        `COPY (SELECT ${select} FROM read_json(${list(inputs)}, format = 'newline_delimited', columns = {${columns}})
+          ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""})
+        TO ${lit(dir)} (${format}, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,
+      );
+      await store.run("RESET threads");
+      const parts = readdirSync(dir)
+        .map((f) => ({ f, i: Number(/^part-(\d+)\./.exec(f)?.[1] ?? Number.NaN) }))
+        .filter((p) => Number.isFinite(p.i))
+        .sort((a, b) => a.i - b.i);
+      for (const [k, p] of parts.entries()) {
+        const rel = `data/${split}-${String(k).padStart(5, "0")}.${ext}`;
+        const from = join(dir, p.f);
+        const n = await store.query<{ n: string }>(
+          cfg.format === "parquet"
+            ? `SELECT count(*) AS n FROM read_parquet(${lit(from)})`
+            : `SELECT count(*) AS n FROM read_json(${lit(from)}, format = 'newline_delimited', columns = {id: 'VARCHAR'})`,
+        );
+        const records = Number(n[0]!.n);
+        if (records === 0) continue;
+        renameSync(from, join(outDir, rel));
+        files.push({ path: rel, split, records });
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const counts: AssembleResult["counts"] = {};
+    const glob = lit(join(outDir, "data", `*.${ext}`));
+    const rows =
+      files.length === 0
+        ? []
+        : await store.query<{ task: string; split: Split; n: string }>(
+            cfg.format === "parquet"
+              ? `SELECT task, split, count(*) AS n FROM read_parquet(${glob}) GROUP BY ALL ORDER BY ALL`
+              : `SELECT task, split, count(*) AS n FROM read_json(${glob}, format = 'newline_delimited', columns = {task: 'VARCHAR', split: 'VARCHAR'}) GROUP BY ALL ORDER BY ALL`,
+          );
+    for (const r of rows) {
+      const c = counts[r.task] ?? {};
+      c[r.split] = Number(r.n);
+      counts[r.task] = c;
+    }
+    return { files, counts, balancedAway, sampledAway, mixed: counts.MIX?.train ?? 0 };
+  } finally {
+    await store.run("DROP TABLE IF EXISTS temp.build_index");
   }
-  for (const t of ["build_order", "build_keep", "build_work"])
-    await store.run(`DROP TABLE temp.${t}`);
-  return { files, counts, balancedAway, sampledAway, mixed };
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,7 +72,13 @@ function filesOf(out: string): Map<string, string> {
   const walk = (d: string, rel: string) => {
     for (const f of readdirSync(d, { withFileTypes: true })) {
       if (f.isDirectory()) walk(join(d, f.name), `${rel}${f.name}/`);
-      else m.set(`${rel}${f.name}`, readFileSync(join(d, f.name)).toString("base64"));
+      else
+        m.set(
+          `${rel}${f.name}`,
+          createHash("sha256")
+            .update(readFileSync(join(d, f.name)))
+            .digest("hex"),
+        );
     }
   };
   walk(out, "");

@@ -124,14 +124,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       );
     }
     // What the page-shard stage's output depends on: configuration, inputs, embedder.
-    const {
-      format: _f,
-      maxRecordsPerFile: _m,
-      sample: _s,
-      mix: _x,
-      balanceTapTest: _b,
-      ...stageCfg
-    } = cfg;
+    const { format: _f, maxFileMb: _m, sample: _s, mix: _x, balanceTapTest: _b, ...stageCfg } = cfg;
     const configKey = sha256(
       canonicalJson({ stageCfg, inputs, embedderId, version: VERSION }),
     ).slice(0, 16);
@@ -160,9 +153,9 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       const job = {
         shard,
         shards,
-        file: join(stageDir, `shard-${String(shard).padStart(5, "0")}.jsonl`),
+        prefix: join(stageDir, `shard-${String(shard).padStart(5, "0")}`),
       };
-      workFiles.push(job.file);
+      workFiles.push(job.prefix);
       const done = finishedShard(job, configKey);
       if (done) {
         shardCounts.push(done);

@@ -42,8 +42,8 @@ export interface BuildConfig {
   /** Verbalized media of this vision model (`avakit verbalize`) appended to ad bodies. */
   mediaModel: string | null;
   format: OutputFormat;
-  /** Records per output file at most. */
-  maxRecordsPerFile: number;
+  /** A new output file starts once a file reaches this size in MiB (DuckDB's FILE_SIZE_BYTES). */
+  maxFileMb: number;
   /** Ads per page shard (the unit of work; a page is never split). */
   shardAds: number;
 }
@@ -67,7 +67,7 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = {
   mix: [],
   mediaModel: null,
   format: "parquet",
-  maxRecordsPerFile: 500_000,
+  maxFileMb: 256,
   shardAds: 20_000,
 };
 
@@ -124,8 +124,7 @@ export function validateBuildConfig(cfg: BuildConfig): BuildConfig {
     fail(`--keyword-ngrams must be "MIN,MAX" with 1 ≤ MIN ≤ MAX ≤ 4, got ${lo},${hi}`);
   if (!(cfg.keywords.diversity >= 0 && cfg.keywords.diversity <= 1))
     fail(`--keyword-diversity must be in [0, 1], got ${cfg.keywords.diversity}`);
-  if (!Number.isInteger(cfg.maxRecordsPerFile) || cfg.maxRecordsPerFile < 1)
-    fail(`--max-records-per-file must be a whole number ≥ 1, got ${cfg.maxRecordsPerFile}`);
+  if (!(cfg.maxFileMb > 0)) fail(`--max-file-mb must be above 0, got ${cfg.maxFileMb}`);
   if (!Number.isInteger(cfg.shardAds) || cfg.shardAds < 1)
     fail(`--shard-ads must be a whole number ≥ 1, got ${cfg.shardAds}`);
   if (cfg.format !== "parquet" && cfg.format !== "jsonl")

@@ -9,7 +9,7 @@ import { contentKey } from "../core/hash.js";
 import type { BuildConfig } from "./config.js";
 import { type ChatRecord, mixCount, parseMixSpec, readChatRecords, sampleMix } from "./mix.js";
 import type { WorkRecord } from "./records.js";
-import { seededUnit } from "./splits.js";
+import { seededRank } from "./seeded.js";
 
 /** prompt/response of a conversation: its first user turn and the assistant turn after it. */
 function firstExchange(r: ChatRecord): { prompt: string; response: string } {
@@ -50,7 +50,7 @@ export async function writeMixWorkFile(
           page_id: "",
           meta: { mix_source: spec.text, line: r.line },
           answer_class: null,
-          prio: seededUnit(cfg.seed, id),
+          prio: seededRank(cfg.seed, id),
         };
         if (!out.write(`${JSON.stringify(rec)}\n`)) await once(out, "drain");
         n++;

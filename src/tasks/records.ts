@@ -1,12 +1,12 @@
 /** One output record of the AVA dataset, and its line in a stage's work file. Pure. */
 import { contentKey } from "../core/hash.js";
+import { seededRank } from "./seeded.js";
 import type { Split } from "./splits.js";
-import { seededUnit } from "./splits.js";
 import type { RenderedTask, TaskAd } from "./types.js";
 
 /**
  * What a page-shard stage writes, one JSON object per line; the assemble stage reads these with
- * DuckDB. `prio` is a seeded uniform number for sampling and balancing, `answer_class` the TAP
+ * DuckDB. `prio` is a seeded 53-bit integer priority (exact in JSON and in DuckDB's BIGINT) for sampling and balancing, `answer_class` the TAP
  * answer for balancing test sets.
  */
 export interface WorkRecord {
@@ -34,7 +34,7 @@ export const WORK_RECORD_COLUMNS: readonly [string, string][] = [
   ["page_id", "VARCHAR"],
   ["meta", "JSON"],
   ["answer_class", "VARCHAR"],
-  ["prio", "DOUBLE"],
+  ["prio", "BIGINT"],
 ];
 
 /** A record id: the same task on the same ads with the same prompt has the same id. */
@@ -61,6 +61,6 @@ export function workRecord(
     page_id: ads[0]!.pageId,
     meta: { ...r.meta, states: r.states, ...extraMeta },
     answer_class: r.answerClass ?? null,
-    prio: seededUnit(seed, id),
+    prio: seededRank(seed, id),
   };
 }

@@ -4,8 +4,7 @@
  * shard, written to one work file. A function of (configuration, shard), so that shards can run
  * anywhere and in any order; a finished shard leaves a marker and is not built twice.
  */
-import { once } from "node:events";
-import { createWriteStream, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { embeddingsFor } from "../embed/embed-all.js";
 import { keywordCandidates, rankKeywords } from "../embed/keywords.js";
 import type { Embedder } from "../embed/types.js";
@@ -20,12 +19,13 @@ import { isTestAdvertiser, recordSplit } from "./splits.js";
 import { AD_ROW_SQL, type TaskAdRow, taskAdFromRow } from "./task-ad.js";
 import type { RenderedTask, TaskAd } from "./types.js";
 import { verbalizedBody } from "./verbalize.js";
+import { WorkWriter } from "./work-files.js";
 
 export interface ShardJob {
   shard: number;
   shards: number;
-  /** The work file; its marker is `${file}.done.json`. */
-  file: string;
+  /** The work files' common prefix (see work-files.ts); the marker is `${prefix}.done.json`. */
+  prefix: string;
 }
 
 export interface ShardCounts {
@@ -61,13 +61,13 @@ export function shardWhere(shards: number, shard: number): string {
 }
 
 export function markerOf(job: ShardJob): string {
-  return `${job.file}.done.json`;
+  return `${job.prefix}.done.json`;
 }
 
 /** Counts of a shard finished earlier with the same configuration, else null. */
 export function finishedShard(job: ShardJob, configKey: string): ShardCounts | null {
   const marker = markerOf(job);
-  if (!existsSync(marker) || !existsSync(job.file)) return null;
+  if (!existsSync(marker)) return null;
   try {
     const m = JSON.parse(readFileSync(marker, "utf8")) as {
       configKey: string;
@@ -151,15 +151,7 @@ export async function buildShard(
   if (bodyVecs.length && singleTasks.some((t) => t.startsWith("TAG")))
     await addKeywords(env, ads, bodyVecs);
 
-  const tmp = `${job.file}.tmp`;
-  const out = createWriteStream(tmp);
-  let buffered: string[] = [];
-  const flush = async () => {
-    if (buffered.length === 0) return;
-    const ok = out.write(buffered.join(""));
-    buffered = [];
-    if (!ok) await once(out, "drain");
-  };
+  const writer = new WorkWriter(job.prefix);
   const dropStates = cfg.dropRegion;
   let pageHeldOut = false;
   const emit = async (r: RenderedTask, recAds: TaskAd[], extra: Record<string, unknown>) => {
@@ -181,9 +173,8 @@ export async function buildShard(
       cfg.timeCutoff,
     );
     const meta = recAds.some((a) => synthetic.has(a.adId)) ? { ...extra, synthetic: true } : extra;
-    buffered.push(`${JSON.stringify(workRecord(r, recAds, split, cfg.seed, meta))}\n`);
+    await writer.add(workRecord(r, recAds, split, cfg.seed, meta));
     counts.records[r.task] = (counts.records[r.task] ?? 0) + 1;
-    if (buffered.length >= 2048) await flush();
   };
 
   let start = 0;
@@ -223,10 +214,7 @@ export async function buildShard(
     env.onAds?.(end);
     start = end;
   }
-  await flush();
-  out.end();
-  await once(out, "finish");
-  renameSync(tmp, job.file);
+  await writer.close();
   counts.seconds = (performance.now() - started) / 1000;
   writeFileSync(markerOf(job), JSON.stringify({ configKey, counts }));
   return counts;
