@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { RegionShare } from "../core/types.js";
 import { CENSUS_REGIONS, stateIndex } from "../signals/geography.js";
 import { demographicVector } from "../store/rows.js";
-import { ageWeightMatrix, loadAgeMapping } from "./age-mapping.js";
+import { ageWeightMatrix, checkAgeMapping, loadAgeMapping } from "./age-mapping.js";
 import { ageSexMarginals, ageSexShares, BehaviorSimilarity, geographicRanks } from "./behavior.js";
 
 const close = (a: number, b: number, eps = 1e-12) =>
@@ -85,5 +88,29 @@ test("age × sex cells: Meta buckets merged by the mapping, unknowns and 13-17 d
 
 test("age mapping: presets, a JSON file, and clear errors", () => {
   assert.equal(loadAgeMapping().name, "coarse");
+  assert.deepEqual(ageWeightMatrix(loadAgeMapping("split"))[2], [0.5, 0.5, 0, 0], "25-34");
+  assert.deepEqual(ageWeightMatrix(loadAgeMapping("coarse"))[0], [0, 0, 0, 0], "13-17 dropped");
   assert.throws(() => loadAgeMapping("nope"), /neither a preset \(coarse, split\)/);
+  const dir = mkdtempSync(join(tmpdir(), "avakit-age-"));
+  try {
+    const file = join(dir, "ages.json");
+    writeFileSync(file, JSON.stringify({ name: "young", weights: { "18-24": { "18-29": 1 } } }));
+    const m = loadAgeMapping(file);
+    assert.equal(m.name, "young");
+    assert.deepEqual(ageWeightMatrix(m)[1], [1, 0, 0, 0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(
+    () => checkAgeMapping({ weights: { "10-12": { "18-29": 1 } } }, "f.json"),
+    /f\.json: unknown Meta age bucket "10-12"/,
+  );
+  assert.throws(
+    () => checkAgeMapping({ weights: { "18-24": { "18-30": 1 } } }, "f.json"),
+    /unknown Pew age group "18-30"/,
+  );
+  assert.throws(
+    () => checkAgeMapping({ weights: { "18-24": { "18-29": -1 } } }, "f.json"),
+    /must be a number ≥ 0/,
+  );
 });

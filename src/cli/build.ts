@@ -111,6 +111,10 @@ export const buildCommand: Command = {
       type: "string",
       description: "file holding the embeddings API key (default $OPENAI_API_KEY)",
     },
+    "allow-download": {
+      type: "boolean",
+      description: "let --embedder transformers:NAME download the model from the Hugging Face hub",
+    },
     "similarity-threshold": {
       type: "string",
       description: "pairs: body embedding cosine must exceed this",
@@ -207,6 +211,7 @@ export const buildCommand: Command = {
       out,
       cfg: buildConfigFromArgs(args),
       overwrite: bool(args, "overwrite"),
+      allowDownload: bool(args, "allow-download"),
       log: (l) => process.stderr.write(`${l}\n`),
       progress: !quiet,
       ...(keyFile !== undefined ? { embedderKeyFile: keyFile } : {}),

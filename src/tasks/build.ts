@@ -39,6 +39,8 @@ export interface BuildOptions {
   progress?: boolean;
   /** Read an API key for --embedder openai from this file instead of OPENAI_API_KEY. */
   embedderKeyFile?: string;
+  /** Let --embedder transformers:NAME download the model from the Hugging Face hub. */
+  allowDownload?: boolean;
 }
 
 export interface BuildSummary {
@@ -110,6 +112,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       const spec = parseEmbedderSpec(cfg.embedder, {
         ...(cfg.embedderUrl !== null ? { url: cfg.embedderUrl } : {}),
         ...(opts.embedderKeyFile !== undefined ? { keyFile: opts.embedderKeyFile } : {}),
+        ...(opts.allowDownload ? { allowDownload: true } : {}),
       });
       embedder = await createEmbedder(spec);
     }

@@ -5,7 +5,7 @@
 const PY_SPACE =
   "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const PY_SPACE_RUN = new RegExp(`[${PY_SPACE}]+`, "u");
-const PY_TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`, "u");
+const PY_SPACE_CHAR = new RegExp(`^[${PY_SPACE}]$`, "u");
 
 /**
  * Python's `s.split()` with no separator: runs of whitespace split, no empty pieces. JavaScript's
@@ -17,7 +17,10 @@ export function pySplit(s: string): string[] {
 
 /** Python's `s.rstrip()` with no argument. */
 export function pyRstrip(s: string): string {
-  return s.replace(PY_TRAILING_SPACE, "");
+  // A loop, not /\s+$/: that regex backtracks quadratically over long runs of inner spaces.
+  let end = s.length;
+  while (end > 0 && PY_SPACE_CHAR.test(s[end - 1]!)) end--;
+  return s.slice(0, end);
 }
 
 // tokenizer_re.py's four substitutions, applied in this order. The first class, written there as
