@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AvakitError } from "../core/errors.js";
 import { Progress } from "../core/progress.js";
@@ -203,6 +203,8 @@ export async function correlate(opts: CorrelateOptions): Promise<CorrelationRepo
         caveats.push(...correlationCaveats(d, m));
       }
     }
+    // A rerun into the same folder must not leave an earlier run's opinion matrix behind.
+    if (!opinionFile) await rm(join(opts.out, `${d.id}_opinion.csv`), { force: true });
     const counts = op && "matrix" in op ? pairCounts(op.matrix.questions) : null;
     results[d.id] = {
       title: d.title,

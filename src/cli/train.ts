@@ -20,7 +20,9 @@ function num(args: ParsedArgs, key: string, fallback: number): number {
 export function trainConfigFromArgs(args: ParsedArgs): TrainExportConfig {
   const baseModel = str(args, "base-model");
   if (!baseModel)
-    throw new UsageError(`--base-model is required (e.g. meta-llama/Llama-2-7b-chat-hf)\nusage: ${USAGE}`);
+    throw new UsageError(
+      `--base-model is required (e.g. meta-llama/Llama-2-7b-chat-hf)\nusage: ${USAGE}`,
+    );
   const method = parseMethod(str(args, "method"));
   const d = defaultTrainConfig(parseTrainer(str(args, "trainer")), baseModel, method);
   return {

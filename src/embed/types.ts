@@ -36,9 +36,22 @@ export function dot(a: Float32Array, b: Float32Array): number {
 
 /** Cosine similarity, as scikit-learn's `cosine_similarity` (0 when either vector is zero). */
 export function cosine(a: Float32Array, b: Float32Array): number {
-  const d = dot(a, b);
-  const na = Math.sqrt(dot(a, a));
-  const nb = Math.sqrt(dot(b, b));
+  if (a.length !== b.length) {
+    throw new RangeError(`vectors differ in length (${a.length} and ${b.length})`);
+  }
+  // One pass, three sums in the same order as dot(a, b), dot(a, a), dot(b, b): the same result.
+  let d = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    d += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  const na = Math.sqrt(aa);
+  const nb = Math.sqrt(bb);
   return na === 0 || nb === 0 ? 0 : d / (na * nb);
 }
 

@@ -175,6 +175,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
           embedder: embedder as Embedder,
           cacheEmbeddings: embedder !== null && !embedder.id.startsWith("hashing"),
           mediaTexts,
+          progress: opts.progress ?? false,
           onAds: (n) => progress.update(base + n, `shard ${shard + 1}/${shards}`),
         },
         job,

@@ -1,6 +1,5 @@
 /** One output record of the AVA dataset, and its line in a stage's work file. Pure. */
-import { contentKey } from "../core/hash.js";
-import { seededRank } from "./seeded.js";
+import { hash } from "node:crypto";
 import type { Split } from "./splits.js";
 import type { RenderedTask, TaskAd } from "./types.js";
 
@@ -37,9 +36,45 @@ export const WORK_RECORD_COLUMNS: readonly [string, string][] = [
   ["prio", "BIGINT"],
 ];
 
-/** A record id: the same task on the same ads with the same prompt has the same id. */
-export function recordId(task: string, adIds: readonly string[], prompt: string): string {
-  return contentKey(`${task}\u0000${adIds.join("\u0001")}\u0000${prompt}`);
+/**
+ * A record's id and sampling priority from one sha256: the id is the content key of (task, ads,
+ * prompt), so the same task on the same ads with the same prompt has the same id; the priority
+ * is a seeded 53-bit mix of the digest's next 64 bits (a different seed permutes the order).
+ */
+export function recordKeys(
+  task: string,
+  adIds: readonly string[],
+  prompt: string,
+  seed: number,
+): { id: string; prio: number } {
+  const h = hash("sha256", `${task}\u0000${adIds.join("\u0001")}\u0000${prompt}`, "buffer");
+  const [sa, sb] = seedWords(seed);
+  const hi = fmix32((h.readUInt32BE(16) ^ sa) >>> 0);
+  const lo = fmix32((h.readUInt32BE(20) ^ sb ^ hi) >>> 0);
+  return { id: h.toString("base64url").slice(0, 22), prio: (hi >>> 11) * 2 ** 32 + lo };
+}
+
+const seedCache = new Map<number, [number, number]>();
+
+function seedWords(seed: number): [number, number] {
+  let w = seedCache.get(seed);
+  if (!w) {
+    const h = hash("sha256", `avakit-record-seed\u0000${seed}`, "buffer");
+    w = [h.readUInt32BE(0), h.readUInt32BE(4)];
+    seedCache.set(seed, w);
+  }
+  return w;
+}
+
+/** MurmurHash3's 32-bit finaliser: a bijection that mixes every input bit into every output bit. */
+function fmix32(x: number): number {
+  let h = x;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 export function workRecord(
@@ -50,7 +85,7 @@ export function workRecord(
   extraMeta: Record<string, unknown>,
 ): WorkRecord {
   const adIds = ads.map((a) => a.adId);
-  const id = recordId(r.task, adIds, r.prompt);
+  const { id, prio } = recordKeys(r.task, adIds, r.prompt, seed);
   return {
     id,
     task: r.task,
@@ -61,6 +96,6 @@ export function workRecord(
     page_id: ads[0]!.pageId,
     meta: { ...r.meta, states: r.states, ...extraMeta },
     answer_class: r.answerClass ?? null,
-    prio: seededRank(seed, id),
+    prio,
   };
 }

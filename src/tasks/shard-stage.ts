@@ -51,6 +51,8 @@ export interface ShardEnv {
   cacheEmbeddings: boolean;
   /** Verbalized media texts by media item, when --media-model is given. */
   mediaTexts: Map<string, string> | null;
+  /** Progress lines (count, rate, ETA) for the embedding of texts not yet cached. */
+  progress?: boolean;
   /** Called after each page with the number of ads done in this shard. */
   onAds?: (adsDone: number) => void;
 }
@@ -79,9 +81,12 @@ export function finishedShard(job: ShardJob, configKey: string): ShardCounts | n
   }
 }
 
-async function vectorsFor(env: ShardEnv, texts: string[]): Promise<Float32Array[]> {
+async function vectorsFor(env: ShardEnv, texts: string[], what: string): Promise<Float32Array[]> {
   if (texts.length === 0) return [];
-  if (env.cacheEmbeddings) return embeddingsFor(env.store, env.embedder, texts);
+  if (env.cacheEmbeddings)
+    return embeddingsFor(env.store, env.embedder, texts, {
+      ...(env.progress ? { progress: `embed ${what} (${env.embedder.id})` } : {}),
+    });
   const out: Float32Array[] = [];
   for (let i = 0; i < texts.length; i += 4096)
     out.push(...(await env.embedder.embed(texts.slice(i, i + 4096))));
@@ -101,7 +106,7 @@ async function addKeywords(env: ShardEnv, ads: TaskAd[], bodyVecs: Float32Array[
   if (topN === 0) return;
   const candidates = ads.map((a) => keywordCandidates(a.body, { ngramRange }));
   const vocab = [...new Set(candidates.flat())].sort();
-  const vecs = await vectorsFor(env, vocab);
+  const vecs = await vectorsFor(env, vocab, "keyword candidates");
   const byWord = new Map(vocab.map((w, i) => [w, vecs[i]!] as const));
   ads.forEach((ad, i) => {
     const cands = candidates[i]!;
@@ -146,6 +151,7 @@ export async function buildShard(
     ? await vectorsFor(
         env,
         ads.map((a) => a.body),
+        "ad bodies",
       )
     : [];
   if (bodyVecs.length && singleTasks.some((t) => t.startsWith("TAG")))

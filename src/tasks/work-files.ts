@@ -59,8 +59,9 @@ export class WorkWriter {
 
   async add(r: WorkRecord): Promise<void> {
     await this.splits.get(r.split)!.write(`${JSON.stringify(r)}\n`);
+    // id (base64url), split and task need no escaping.
     await this.index.write(
-      `${JSON.stringify({ id: r.id, split: r.split, task: r.task, answer_class: r.answer_class, prio: r.prio })}\n`,
+      `{"id":"${r.id}","split":"${r.split}","task":"${r.task}","answer_class":${JSON.stringify(r.answer_class)},"prio":${r.prio}}\n`,
     );
   }
 

@@ -103,8 +103,10 @@ export function validateTrainConfig(cfg: TrainExportConfig): TrainExportConfig {
   };
   parseTrainer(cfg.trainer);
   parseMethod(cfg.method);
-  if (cfg.baseModel.trim() === "") fail("--base-model is required (e.g. meta-llama/Llama-2-7b-chat-hf)");
-  if (/\s/.test(cfg.baseModel)) fail(`--base-model must not contain spaces, got "${cfg.baseModel}"`);
+  if (cfg.baseModel.trim() === "")
+    fail("--base-model is required (e.g. meta-llama/Llama-2-7b-chat-hf)");
+  if (/\s/.test(cfg.baseModel))
+    fail(`--base-model must not contain spaces, got "${cfg.baseModel}"`);
   if (cfg.split.trim() === "") fail("--split must name a split (e.g. train)");
   const positive = (v: number, flag: string) => {
     if (!(Number.isFinite(v) && v > 0)) fail(`${flag} must be a number above 0, got ${v}`);

@@ -42,5 +42,9 @@ test("trainableConversation: non-alternating, misplaced system, empty or role-le
     [[{ role: "tool", content: "x" }, u("q"), a("r")], SKIP_REASONS.unknownRole],
   ];
   for (const [messages, reason] of cases)
-    assert.deepEqual(trainableConversation(messages), { ok: false, reason }, JSON.stringify(messages));
+    assert.deepEqual(
+      trainableConversation(messages),
+      { ok: false, reason },
+      JSON.stringify(messages),
+    );
 });

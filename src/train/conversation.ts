@@ -39,11 +39,13 @@ const ROLES: ReadonlySet<string> = new Set(["system", "user", "assistant"]);
 export function trainableConversation(
   messages: readonly { role: string; content: string }[],
 ): ConversationCheck {
-  if (messages.some((m) => !ROLES.has(m.role))) return { ok: false, reason: SKIP_REASONS.unknownRole };
+  if (messages.some((m) => !ROLES.has(m.role)))
+    return { ok: false, reason: SKIP_REASONS.unknownRole };
   const adjusted: string[] = [];
   const system = messages[0]?.role === "system" ? [messages[0] as ChatMessage] : [];
   let turns = messages.slice(system.length) as ChatMessage[];
-  if (turns.some((m) => m.role === "system")) return { ok: false, reason: SKIP_REASONS.systemNotFirst };
+  if (turns.some((m) => m.role === "system"))
+    return { ok: false, reason: SKIP_REASONS.systemNotFirst };
   let lead = 0;
   while (turns[lead]?.role === "assistant") lead++;
   if (lead > 0) {
@@ -51,7 +53,8 @@ export function trainableConversation(
     adjusted.push(ADJUSTMENTS.leadingAssistant);
   }
   for (let i = 1; i < turns.length; i++) {
-    if (turns[i]!.role === turns[i - 1]!.role) return { ok: false, reason: SKIP_REASONS.repeatedRole };
+    if (turns[i]!.role === turns[i - 1]!.role)
+      return { ok: false, reason: SKIP_REASONS.repeatedRole };
   }
   if (turns.length > 0 && turns[turns.length - 1]!.role === "user") {
     turns = turns.slice(0, -1);

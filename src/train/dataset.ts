@@ -96,8 +96,7 @@ export async function splitFiles(info: DatasetInfo, split: string): Promise<Data
   }
   for (const f of files) {
     const path = join(info.dir, f.path);
-    if (!existsSync(path))
-      throw new AvakitError(`${path} is listed in manifest.json but missing`);
+    if (!existsSync(path)) throw new AvakitError(`${path} is listed in manifest.json but missing`);
     if (f.sha256 !== null) {
       const actual = await fileSha256(path);
       if (actual !== f.sha256)

@@ -22,7 +22,12 @@ import { writeSynthFile } from "../synth/write.js";
 import { buildDataset } from "../tasks/build.js";
 import { type BuildConfig, DEFAULT_BUILD_CONFIG } from "../tasks/config.js";
 import { readChatRecords } from "../tasks/mix.js";
-import { defaultTrainConfig, TRAINERS, type TrainerName, type TrainExportConfig } from "./config.js";
+import {
+  defaultTrainConfig,
+  TRAINERS,
+  type TrainExportConfig,
+  type TrainerName,
+} from "./config.js";
 import { SKIP_REASONS, trainableConversation } from "./conversation.js";
 import { exportTrainingPackage, PACKAGE_MANIFEST } from "./export.js";
 import { TRAINER_TARGETS } from "./trainers/index.js";
@@ -69,14 +74,19 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Msg = { role: string; content: string };
 
-async function splitRecords(ds: string, split: string): Promise<{ id: string; task: string; messages: Msg[] }[]> {
+async function splitRecords(
+  ds: string,
+  split: string,
+): Promise<{ id: string; task: string; messages: Msg[] }[]> {
   const manifest = JSON.parse(readFileSync(join(ds, "manifest.json"), "utf8"));
   const files = (manifest.files as { path: string; split: string }[])
     .filter((f) => f.split === split)
     .map((f) => `'${join(ds, f.path)}'`);
   const mem = await Store.open(":memory:");
   try {
-    return await mem.query(`SELECT id, task, messages FROM read_parquet([${files.join(", ")}]) ORDER BY id`);
+    return await mem.query(
+      `SELECT id, task, messages FROM read_parquet([${files.join(", ")}]) ORDER BY id`,
+    );
   } finally {
     mem.close();
   }
@@ -177,7 +187,9 @@ for (const trainer of TRAINERS) {
       if (trainer === "axolotl") assert.ok(existsSync(join(out, config.datasets[0].path)));
       if (trainer === "trl") assert.ok(existsSync(join(out, config.dataset_name, "train.jsonl")));
       if (trainer === "llama-factory") {
-        const info = JSON.parse(readFileSync(join(out, config.dataset_dir, "dataset_info.json"), "utf8"));
+        const info = JSON.parse(
+          readFileSync(join(out, config.dataset_dir, "dataset_info.json"), "utf8"),
+        );
         assert.ok(existsSync(join(out, config.dataset_dir, info[config.dataset].file_name)));
       }
 
@@ -192,14 +204,22 @@ for (const trainer of TRAINERS) {
       // avakit-train.json: the config, the dataset's manifest hash, counts, every file's sha256.
       const manifest = JSON.parse(readFileSync(join(out, PACKAGE_MANIFEST), "utf8"));
       assert.equal(manifest.trainer, trainer);
-      assert.deepEqual(manifest.config, cfgFor(trainer, { mix: [`${SHAPES}:all`, `${SHAREGPT}:all`] }));
-      assert.equal(manifest.dataset.manifest_sha256, sha256(readFileSync(join(dataset, "manifest.json"))));
+      assert.deepEqual(
+        manifest.config,
+        cfgFor(trainer, { mix: [`${SHAPES}:all`, `${SHAREGPT}:all`] }),
+      );
+      assert.equal(
+        manifest.dataset.manifest_sha256,
+        sha256(readFileSync(join(dataset, "manifest.json"))),
+      );
       assert.equal(manifest.counts.written, res.counts.written);
       assert.equal(manifest.counts.split_records, ava.length);
       const onDisk = filesOf(out);
       onDisk.delete(PACKAGE_MANIFEST);
       assert.deepEqual(
-        new Map((manifest.files as { path: string; sha256: string }[]).map((f) => [f.path, f.sha256])),
+        new Map(
+          (manifest.files as { path: string; sha256: string }[]).map((f) => [f.path, f.sha256]),
+        ),
         onDisk,
       );
       assert.ok(!existsSync(`${out}.partial`));
@@ -213,11 +233,18 @@ for (const trainer of TRAINERS) {
       await exportTrainingPackage({ dataset, out: b, cfg });
       assert.deepEqual(filesOf(a), filesOf(b));
       const full = join(dir, `det-full-${trainer}`);
-      await exportTrainingPackage({ dataset, out: full, cfg: { ...cfg, method: "full", learningRate: 2e-5 } });
+      await exportTrainingPackage({
+        dataset,
+        out: full,
+        cfg: { ...cfg, method: "full", learningRate: 2e-5 },
+      });
       const [fa, ff] = [filesOf(a), filesOf(full)];
       const dataFile = TRAINER_TARGETS[trainer].dataFile;
       assert.equal(fa.get(dataFile), ff.get(dataFile));
-      assert.notEqual(fa.get(TRAINER_TARGETS[trainer].configFile), ff.get(TRAINER_TARGETS[trainer].configFile));
+      assert.notEqual(
+        fa.get(TRAINER_TARGETS[trainer].configFile),
+        ff.get(TRAINER_TARGETS[trainer].configFile),
+      );
     });
   });
 }
@@ -236,8 +263,16 @@ test("the seed picks the mix sample: some other seed takes other conversations",
 });
 
 test("a JSON Lines dataset exports the same conversations, byte for byte, as its parquet twin", async () => {
-  const a = await exportTrainingPackage({ dataset, out: join(dir, "fmt-parquet"), cfg: cfgFor("axolotl") });
-  const b = await exportTrainingPackage({ dataset: datasetJsonl, out: join(dir, "fmt-jsonl"), cfg: cfgFor("axolotl") });
+  const a = await exportTrainingPackage({
+    dataset,
+    out: join(dir, "fmt-parquet"),
+    cfg: cfgFor("axolotl"),
+  });
+  const b = await exportTrainingPackage({
+    dataset: datasetJsonl,
+    out: join(dir, "fmt-jsonl"),
+    cfg: cfgFor("axolotl"),
+  });
   assert.equal(
     a.files.find((f) => f.path === "data/train.jsonl")!.sha256,
     b.files.find((f) => f.path === "data/train.jsonl")!.sha256,
@@ -255,15 +290,29 @@ test("chat data the build mixed in is counted as such and checked like any other
   assert.equal(res.counts.builtMix, 7);
   assert.equal(res.counts.mixed, 2);
   assert.equal(res.counts.byTask.MIX, 4 + 2);
-  assert.equal(Object.values(res.counts.skipped).reduce((x, y) => x + y, 0), 3);
+  assert.equal(
+    Object.values(res.counts.skipped).reduce((x, y) => x + y, 0),
+    3,
+  );
   assert.equal(res.counts.written, res.counts.splitRecords + res.counts.mixed - 3);
-  assert.ok(logs.some((l) => /already holds chat data mixed in by its build/.test(l)), logs.join("\n"));
-  assert.ok(logs.some((l) => /left out 3 conversation\(s\)/.test(l)), logs.join("\n"));
+  assert.ok(
+    logs.some((l) => /already holds chat data mixed in by its build/.test(l)),
+    logs.join("\n"),
+  );
+  assert.ok(
+    logs.some((l) => /left out 3 conversation\(s\)/.test(l)),
+    logs.join("\n"),
+  );
 });
 
 describe("bad input: clear errors, nothing half-written", () => {
   const rejects = async (
-    patch: { dataset?: string; out?: string; overwrite?: boolean; cfg?: Partial<TrainExportConfig> },
+    patch: {
+      dataset?: string;
+      out?: string;
+      overwrite?: boolean;
+      cfg?: Partial<TrainExportConfig>;
+    },
     pattern: RegExp,
     kind: typeof AvakitError = AvakitError,
   ) => {
@@ -286,14 +335,23 @@ describe("bad input: clear errors, nothing half-written", () => {
   };
 
   test("a missing dataset folder, or one without manifest.json", async () => {
-    await rejects({ dataset: join(dir, "no-such-ds") }, /dataset folder .*no-such-ds does not exist \(build one with `avakit build/);
+    await rejects(
+      { dataset: join(dir, "no-such-ds") },
+      /dataset folder .*no-such-ds does not exist \(build one with `avakit build/,
+    );
     const bare = join(dir, "bare");
     mkdirSync(join(bare, "data"), { recursive: true });
-    await rejects({ dataset: bare }, /bare has no manifest\.json: it is not a dataset written by `avakit build`/);
+    await rejects(
+      { dataset: bare },
+      /bare has no manifest\.json: it is not a dataset written by `avakit build`/,
+    );
   });
 
   test("an empty or unknown split names the splits that have records", async () => {
-    await rejects({ cfg: { split: "validation" } }, /split "validation" of .* has no records; splits with records: train \(\d+\), test-advertiser \(\d+\), test-time \(\d+\)/);
+    await rejects(
+      { cfg: { split: "validation" } },
+      /split "validation" of .* has no records; splits with records: train \(\d+\), test-advertiser \(\d+\), test-time \(\d+\)/,
+    );
   });
 
   test("an unknown trainer lists the valid ones", async () => {
@@ -318,19 +376,34 @@ describe("bad input: clear errors, nothing half-written", () => {
   });
 
   test("a mix that fails once the package folder is begun leaves neither the package nor OUT.partial", async () => {
-    await rejects({ cfg: { mix: [`${SHAPES}:100n`] } }, /the mix asks for 100 records but .* has only 7 usable conversations/);
-    await rejects({ cfg: { mix: [join(dir, "nope.jsonl:0.5")] } }, /mix file .*nope\.jsonl does not exist/);
-    await rejects({ cfg: { mix: ["no-ratio.jsonl"] } }, /bad mix spec "no-ratio\.jsonl"/, UsageError);
+    await rejects(
+      { cfg: { mix: [`${SHAPES}:100n`] } },
+      /the mix asks for 100 records but .* has only 7 usable conversations/,
+    );
+    await rejects(
+      { cfg: { mix: [join(dir, "nope.jsonl:0.5")] } },
+      /mix file .*nope\.jsonl does not exist/,
+    );
+    await rejects(
+      { cfg: { mix: ["no-ratio.jsonl"] } },
+      /bad mix spec "no-ratio\.jsonl"/,
+      UsageError,
+    );
   });
 
   test("a data file that does not match manifest.json's sha256 stops the export", async () => {
     const copy = join(dir, "ds-corrupt");
     cpSync(dataset, copy, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(copy, "manifest.json"), "utf8"));
-    const train = (manifest.files as { path: string; split: string }[]).find((f) => f.split === "train")!;
+    const train = (manifest.files as { path: string; split: string }[]).find(
+      (f) => f.split === "train",
+    )!;
     const path = join(copy, train.path);
     writeFileSync(path, readFileSync(path).subarray(0, 100));
-    await rejects({ dataset: copy }, /does not match manifest\.json \(sha256 .*: a truncated or changed copy\?/);
+    await rejects(
+      { dataset: copy },
+      /does not match manifest\.json \(sha256 .*: a truncated or changed copy\?/,
+    );
     rmSync(path);
     await rejects({ dataset: copy }, /is listed in manifest\.json but missing/);
   });

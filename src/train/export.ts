@@ -34,7 +34,7 @@ import {
   sampleMix,
 } from "../tasks/mix.js";
 import { VERSION } from "../version.js";
-import { type TrainerName, type TrainExportConfig, validateTrainConfig } from "./config.js";
+import { type TrainExportConfig, type TrainerName, validateTrainConfig } from "./config.js";
 import { trainableConversation } from "./conversation.js";
 import { type DatasetFile, readDatasetInfo, splitFiles } from "./dataset.js";
 import { type ExportCounts, launchScript, packageReadme } from "./readme.js";
@@ -82,12 +82,15 @@ const RECORD_COLUMNS = `{id: 'VARCHAR', task: 'VARCHAR', messages: 'STRUCT(role 
 
 /** SQL reading id, task, messages of the split's files (parquet and JSON Lines, as built). */
 function datasetSql(dir: string, files: readonly DatasetFile[]): string {
-  const parquet = files.filter((f) => f.path.endsWith(".parquet")).map((f) => lit(join(dir, f.path)));
+  const parquet = files
+    .filter((f) => f.path.endsWith(".parquet"))
+    .map((f) => lit(join(dir, f.path)));
   const jsonl = files.filter((f) => f.path.endsWith(".jsonl")).map((f) => lit(join(dir, f.path)));
   const other = files.find((f) => !f.path.endsWith(".parquet") && !f.path.endsWith(".jsonl"));
   if (other) throw new AvakitError(`${other.path}: not a .parquet or .jsonl data file`);
   const parts: string[] = [];
-  if (parquet.length) parts.push(`SELECT id, task, messages FROM read_parquet([${parquet.join(", ")}])`);
+  if (parquet.length)
+    parts.push(`SELECT id, task, messages FROM read_parquet([${parquet.join(", ")}])`);
   if (jsonl.length)
     parts.push(
       `SELECT id, task, messages FROM read_json([${jsonl.join(", ")}], format = 'newline_delimited', columns = ${RECORD_COLUMNS})`,
@@ -116,7 +119,9 @@ async function writeMixFile(
       if (want === null) for await (const r of stream) chosen.push(r);
       else chosen.push(...(await sampleMix(stream, want, seed)));
       for (const r of chosen) {
-        const id = contentKey(`MIX\u0000${spec.file}\u0000${r.line}\u0000${JSON.stringify(r.messages)}`);
+        const id = contentKey(
+          `MIX\u0000${spec.file}\u0000${r.line}\u0000${JSON.stringify(r.messages)}`,
+        );
         const line = JSON.stringify({ id, task: "MIX", messages: r.messages });
         if (!out.write(`${line}\n`)) await once(out, "drain");
       }
@@ -134,7 +139,9 @@ function bump(counts: Record<string, number>, key: string): void {
 }
 
 function sorted(counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(
+    Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 }
 
 interface Written {
@@ -155,10 +162,13 @@ export async function exportTrainingPackage(opts: ExportOptions): Promise<Export
     throw new AvakitError(`${out} already exists (use --overwrite to replace it)`);
   const info = readDatasetInfo(opts.dataset);
   if (out === info.dir || info.dir.startsWith(`${out}${sep}`))
-    throw new AvakitError(`--out ${out} would replace the dataset folder ${info.dir}; choose another folder`);
+    throw new AvakitError(
+      `--out ${out} would replace the dataset folder ${info.dir}; choose another folder`,
+    );
   const files = await splitFiles(info, cfg.split);
   for (const spec of specs)
-    if (!existsSync(spec.file)) throw new AvakitError(`mix file ${spec.file} does not exist (--mix ${spec.text})`);
+    if (!existsSync(spec.file))
+      throw new AvakitError(`mix file ${spec.file} does not exist (--mix ${spec.text})`);
   if (specs.length > 0 && info.builtWithMix.length > 0)
     log(
       `note: the dataset already holds chat data mixed in by its build (${info.builtWithMix.join(", ")}); --mix adds more`,
@@ -233,7 +243,9 @@ export async function exportTrainingPackage(opts: ExportOptions): Promise<Export
     const skippedTotal = Object.values(counts.skipped).reduce((a, b) => a + b, 0);
     if (skippedTotal > 0)
       log(
-        `left out ${skippedTotal} conversation(s) no trainer can take: ${Object.entries(counts.skipped)
+        `left out ${skippedTotal} conversation(s) no trainer can take: ${Object.entries(
+          counts.skipped,
+        )
           .map(([why, k]) => `${k} ${why}`)
           .join("; ")}`,
       );
@@ -256,7 +268,10 @@ export async function exportTrainingPackage(opts: ExportOptions): Promise<Export
         path: target.dataFile,
         about: `${counts.written.toLocaleString("en-US")} conversations, one JSON object a line`,
       },
-      ...described.map((d) => ({ path: d.path, about: `tells ${target.title} how to read the data` })),
+      ...described.map((d) => ({
+        path: d.path,
+        about: `tells ${target.title} how to read the data`,
+      })),
       { path: target.configFile, about: `the ${target.title} config` },
       { path: "train.sh", about: `runs \`${target.launch}\`` },
     ];

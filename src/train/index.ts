@@ -8,8 +8,8 @@ export {
   parseMethod,
   parseTrainer,
   TRAINERS,
-  type TrainerName,
   type TrainExportConfig,
+  type TrainerName,
   type TrainMethod,
   validateTrainConfig,
 } from "./config.js";

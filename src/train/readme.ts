@@ -65,7 +65,10 @@ export function packageReadme(input: ReadmeInput): string {
   const skippedTotal = Object.values(counts.skipped).reduce((a, b) => a + b, 0);
   const taskRows = Object.keys(counts.byTask)
     .sort()
-    .map((t): [string, string] => [t === "MIX" ? "MIX (general chat data)" : t, n(counts.byTask[t]!)]);
+    .map((t): [string, string] => [
+      t === "MIX" ? "MIX (general chat data)" : t,
+      n(counts.byTask[t]!),
+    ]);
   const served = "ava";
   const serve = lora
     ? `vllm serve ${cfg.baseModel} --enable-lora --lora-modules ${served}=output`
@@ -99,7 +102,9 @@ export function packageReadme(input: ReadmeInput): string {
       ? [
           "Every conversation must be an optional system turn, then user and assistant turns alternating and ending with the assistant (what the trainers' chat formats accept):",
           "",
-          ...Object.entries(counts.adjusted).map(([why, k]) => `- kept after a repair: ${n(k)} (${why})`),
+          ...Object.entries(counts.adjusted).map(
+            ([why, k]) => `- kept after a repair: ${n(k)} (${why})`,
+          ),
           ...Object.entries(counts.skipped).map(([why, k]) => `- left out: ${n(k)} (${why})`),
           "",
         ]
@@ -119,10 +124,9 @@ export function packageReadme(input: ReadmeInput): string {
           `${cfg.batchSize} × ${cfg.gradientAccumulation} accumulation steps = ${cfg.batchSize * cfg.gradientAccumulation}`,
         ],
         ...(lora
-          ? ([["LoRA", `r ${cfg.lora.r}, alpha ${cfg.lora.alpha}, dropout ${cfg.lora.dropout}`]] as [
-              string,
-              string,
-            ][])
+          ? ([
+              ["LoRA", `r ${cfg.lora.r}, alpha ${cfg.lora.alpha}, dropout ${cfg.lora.dropout}`],
+            ] as [string, string][])
           : []),
         ["Precision", "bf16 (an Ampere or newer GPU)"],
         ["Seed", String(cfg.seed)],

@@ -38,7 +38,11 @@ before(async () => {
   }
   dataset = join(dir, "ds");
   // TAP tasks need no embedder: the quickest real dataset.
-  await buildDataset({ db, out: dataset, cfg: { ...DEFAULT_BUILD_CONFIG, tasks: ["TAP-A", "TAP-G"] } });
+  await buildDataset({
+    db,
+    out: dataset,
+    cfg: { ...DEFAULT_BUILD_CONFIG, tasks: ["TAP-A", "TAP-G"] },
+  });
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,7 +79,10 @@ test("avakit train export writes a package and prints its counts and files", () 
     "--quiet",
   ]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^llama-factory package: [\d,]+ conversations \([\d,]+ AVA records of split train \+ 7 mixed here, 3 left out\)$/m);
+  assert.match(
+    r.stdout,
+    /^llama-factory package: [\d,]+ conversations \([\d,]+ AVA records of split train \+ 7 mixed here, 3 left out\)$/m,
+  );
   assert.match(r.stdout, /data\/dataset_info\.json/);
   assert.match(r.stdout, /run: bash .*pkg\/train\.sh/);
   assert.equal(r.stderr.includes("export:"), false, "--quiet: no progress");
@@ -109,13 +116,40 @@ test("usage errors exit 2 and say what is wrong; refused outputs exit 1; no stac
   const cases: [string[], number, RegExp][] = [
     [["train"], 2, /a subcommand is required: the only one is export/],
     [["train", "import"], 2, /unknown subcommand "import"/],
-    [[...required(out, "deepspeed")], 2, /unknown trainer "deepspeed": use one of trl, axolotl, llama-factory/],
-    [required(out).filter((a) => a !== "--trainer" && a !== "llama-factory"), 2, /--trainer is required: one of trl, axolotl, llama-factory/],
+    [
+      [...required(out, "deepspeed")],
+      2,
+      /unknown trainer "deepspeed": use one of trl, axolotl, llama-factory/,
+    ],
+    [
+      required(out).filter((a) => a !== "--trainer" && a !== "llama-factory"),
+      2,
+      /--trainer is required: one of trl, axolotl, llama-factory/,
+    ],
     [required(out).slice(0, -2), 2, /--out is required/],
     [[...required(out), "--method", "qlora"], 2, /unknown --method "qlora": use lora or full/],
     [[...required(out), "--epochs", "zero"], 2, /--epochs expects a number/],
-    [[...required(out), "--split", "dev"], 1, /split "dev" of .* has no records; splits with records: train/],
-    [["train", "export", "--dataset", join(dir, "nope"), "--trainer", "trl", "--base-model", "m", "--out", out], 1, /does not exist/],
+    [
+      [...required(out), "--split", "dev"],
+      1,
+      /split "dev" of .* has no records; splits with records: train/,
+    ],
+    [
+      [
+        "train",
+        "export",
+        "--dataset",
+        join(dir, "nope"),
+        "--trainer",
+        "trl",
+        "--base-model",
+        "m",
+        "--out",
+        out,
+      ],
+      1,
+      /does not exist/,
+    ],
     [[...required(join(dir, "pkg"))], 1, /already exists \(use --overwrite to replace it\)/],
   ];
   for (const [args, code, pattern] of cases) {
@@ -131,6 +165,17 @@ test("help lists the train command and its flags", () => {
   assert.match(avakit(["--help"]).stdout, /\btrain\s+Export a ready-to-run fine-tuning package/);
   const h = avakit(["train", "--help"]);
   assert.equal(h.code, 0);
-  for (const flag of ["--dataset", "--trainer", "--base-model", "--method", "--mix", "--epochs", "--learning-rate", "--max-seq-len", "--seed", "--overwrite"])
+  for (const flag of [
+    "--dataset",
+    "--trainer",
+    "--base-model",
+    "--method",
+    "--mix",
+    "--epochs",
+    "--learning-rate",
+    "--max-seq-len",
+    "--seed",
+    "--overwrite",
+  ])
     assert.ok(h.stdout.includes(flag), flag);
 });

@@ -6,7 +6,8 @@ import { pyYamlFloat, toYaml } from "./yaml.js";
 // PyYAML's (YAML 1.1) implicit float: a dot is required, an exponent must be signed.
 const PYYAML_FLOAT = /^[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
 // PyYAML's implicit booleans.
-const PYYAML_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const PYYAML_BOOL =
+  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 
 test("pyYamlFloat: every float is one PyYAML reads as a float, with the same value", () => {
   for (const x of [2e-4, 2e-5, 1e-6, 5e-7, 1e-7, 0.05, 0.03, 3e-4, 1.5, 12345.678, 1e-12]) {

@@ -5,7 +5,11 @@ import { trlTarget } from "./trl.js";
 import type { TrainerTarget } from "./types.js";
 
 export { axolotlTarget } from "./axolotl.js";
-export { LLAMA_FACTORY_DATASET, llamaFactoryTarget, llamaFactoryTemplate } from "./llama-factory.js";
+export {
+  LLAMA_FACTORY_DATASET,
+  llamaFactoryTarget,
+  llamaFactoryTemplate,
+} from "./llama-factory.js";
 export { trlTarget } from "./trl.js";
 export type { DocSource, PackageContext, TrainerTarget } from "./types.js";
 

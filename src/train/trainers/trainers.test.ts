@@ -5,14 +5,19 @@ import { UsageError } from "../../core/errors.js";
 import {
   defaultTrainConfig,
   TRAINERS,
-  type TrainerName,
   type TrainExportConfig,
+  type TrainerName,
   validateTrainConfig,
 } from "../config.js";
 import type { ChatMessage } from "../conversation.js";
 import { launchScript } from "../readme.js";
 import { toYaml } from "../yaml.js";
-import { LLAMA_FACTORY_DATASET, llamaFactoryTemplate, TRAINER_TARGETS, trainerTarget } from "./index.js";
+import {
+  LLAMA_FACTORY_DATASET,
+  llamaFactoryTemplate,
+  TRAINER_TARGETS,
+  trainerTarget,
+} from "./index.js";
 
 const BASE = "meta-llama/Llama-2-7b-chat-hf";
 const CONVERSATION: ChatMessage[] = [
@@ -159,7 +164,10 @@ const SCHEMA: Record<
   },
 };
 
-function configOf(name: TrainerName, cfg: Partial<TrainExportConfig> = {}): Record<string, unknown> {
+function configOf(
+  name: TrainerName,
+  cfg: Partial<TrainExportConfig> = {},
+): Record<string, unknown> {
   const target = TRAINER_TARGETS[name];
   const full = validateTrainConfig({ ...defaultTrainConfig(name, BASE), ...cfg });
   // What the package holds is the YAML: test what a YAML parser reads from it.
@@ -174,8 +182,10 @@ for (const name of TRAINERS) {
     test("the config parses as YAML and has the documented required fields, and only documented keys", () => {
       for (const method of ["lora", "full"] as const) {
         const c = configOf(name, { method, learningRate: method === "lora" ? 2e-4 : 2e-5 });
-        for (const k of schema.required) assert.ok(c[k] !== undefined && c[k] !== null, `${method}: ${k}`);
-        for (const k of Object.keys(c)) assert.ok(schema.known.includes(k), `${method}: undocumented key ${k}`);
+        for (const k of schema.required)
+          assert.ok(c[k] !== undefined && c[k] !== null, `${method}: ${k}`);
+        for (const k of Object.keys(c))
+          assert.ok(schema.known.includes(k), `${method}: undocumented key ${k}`);
         assert.equal(c[schema.epochs], 1, "one epoch by default (Figure A8)");
         assert.equal(c[schema.seqLen], 2048);
         assert.equal(c.learning_rate, method === "lora" ? 2e-4 : 2e-5);
@@ -335,7 +345,10 @@ test("llama-factory: the template follows the base model's name, --template wins
     ["/models/local/llama2-13b-chat", "llama2"],
   ];
   for (const [baseModel, template] of cases)
-    assert.deepEqual(llamaFactoryTemplate({ baseModel, template: null }), { template, source: "model name" });
+    assert.deepEqual(llamaFactoryTemplate({ baseModel, template: null }), {
+      template,
+      source: "model name",
+    });
   assert.deepEqual(llamaFactoryTemplate({ baseModel: "EleutherAI/pythia-1b", template: null }), {
     template: "default",
     source: "fallback",

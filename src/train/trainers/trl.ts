@@ -56,7 +56,10 @@ export const trlTarget: TrainerTarget = {
   launch: "trl sft --config config.yaml",
   install: ['pip install "trl>=1.0" peft'],
   docs: [
-    { what: "dataset format (conversational)", url: "https://huggingface.co/docs/trl/dataset_formats" },
+    {
+      what: "dataset format (conversational)",
+      url: "https://huggingface.co/docs/trl/dataset_formats",
+    },
     { what: "SFTTrainer", url: "https://huggingface.co/docs/trl/sft_trainer" },
     { what: "trl sft CLI and its YAML config", url: "https://huggingface.co/docs/trl/clis" },
   ],

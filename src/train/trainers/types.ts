@@ -4,7 +4,7 @@
  * implementation is pure (it returns objects and text; export.ts writes them) and cites the
  * documentation it follows.
  */
-import type { TrainerName, TrainExportConfig } from "../config.js";
+import type { TrainExportConfig, TrainerName } from "../config.js";
 import type { ChatMessage } from "../conversation.js";
 
 export interface PackageContext {
