@@ -5,7 +5,7 @@ export const demoCommand: Command = {
   name: "demo",
   summary:
     "Run the pipeline end to end offline on synthetic ads, score the baselines on real OpinionQA W26 when present, and print a summary",
-  usage: "avakit demo [--out DIR] [--ads N] [--seed S] [--quiet]",
+  usage: "avakit demo [--out DIR] [--ads N] [--seed S] [--embedder SPEC] [--quiet]",
   options: {
     out: {
       type: "string",
@@ -14,6 +14,11 @@ export const demoCommand: Command = {
     },
     ads: { type: "string", description: "synthetic ads to generate", default: "5000" },
     seed: { type: "string", description: "random seed", default: "7" },
+    embedder: {
+      type: "string",
+      description: "embedder of the dataset step (use, hashing, openai:MODEL, transformers:PATH)",
+      default: "use",
+    },
     quiet: { type: "boolean", description: "no progress on stderr" },
   },
   async run(args) {
@@ -23,6 +28,7 @@ export const demoCommand: Command = {
       seed: int(args, "seed", 7)!,
       log: (l) => process.stdout.write(`${l}\n`),
       progress: !bool(args, "quiet"),
+      embedder: str(args, "embedder")!,
     });
     const ev = res.opinionqa;
     const evalNote =
@@ -30,7 +36,7 @@ export const demoCommand: Command = {
         ? "OpinionQA step skipped (real data absent)"
         : `OpinionQA ${ev.survey} results ${ev.baselines.map((b) => b.resultsFile).join(", ")}`;
     process.stdout.write(
-      `\ndemo done: database ${res.db}, signals ${res.signalsFile}; ${evalNote}\n`,
+      `\ndemo done: database ${res.db}, signals ${res.signalsFile}, dataset ${res.dataset.out}; ${evalNote}\n`,
     );
     return 0;
   },

@@ -145,6 +145,7 @@ test("build: every record reads back in DuckDB, the card's and manifest's counts
       assert.ok(meta.word_edits >= CFG.minWordEdits);
     }
   }
+  assert.deepEqual(readdirSync(out).sort(), ["README.md", "data", "manifest.json"]);
   assert.ok(!existsSync(`${out}.work`), "work files removed");
   assert.ok(!existsSync(`${out}.partial`), "no partial folder left");
 });
