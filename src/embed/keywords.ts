@@ -22,7 +22,7 @@ export interface KeywordCandidateOptions {
 const TOKEN_RE = /[\p{L}\p{N}_]{2,}/gu;
 // The same on ASCII text, without the Unicode property tables (several times faster).
 const ASCII_TOKEN_RE = /[a-z0-9_]{2,}/g;
-const ASCII = /^[\x00-\x7f]*$/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 
 /**
  * The candidate keywords of one document as CountVectorizer finds them: lowercased, tokenised,
@@ -40,7 +40,7 @@ export function keywordCandidates(doc: string, opts: KeywordCandidateOptions = {
   const stop = opts.stopWords === undefined ? ENGLISH_STOP_WORDS : opts.stopWords;
   const tokens: string[] = [];
   const lower = doc.toLowerCase();
-  for (const m of lower.matchAll(ASCII.test(lower) ? ASCII_TOKEN_RE : TOKEN_RE)) {
+  for (const m of lower.matchAll(NON_ASCII.test(lower) ? TOKEN_RE : ASCII_TOKEN_RE)) {
     if (stop === null || !stop.has(m[0])) tokens.push(m[0]);
   }
   const grams = new Set<string>();
