@@ -32,6 +32,9 @@ if (format === "speed") {
     out,
     cfg: { ...DEFAULT_BUILD_CONFIG, embedder: embedderSpec, format: format as "parquet" | "jsonl" },
     progress: true,
+    ...(process.env.BENCH_WORKERS !== undefined
+      ? { workers: Number(process.env.BENCH_WORKERS) }
+      : {}),
     log: (l: string) => process.stderr.write(`${l}\n`),
   });
   const seconds = (performance.now() - t0) / 1000;

@@ -199,6 +199,10 @@ export const buildCommand: Command = {
       description: "ads per page shard (unit of work and memory)",
       default: String(D.shardAds),
     },
+    workers: {
+      type: "string",
+      description: "worker threads for the page shards (0: none; default one per core, at most 4)",
+    },
     quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
   },
   async run(args) {
@@ -212,6 +216,7 @@ export const buildCommand: Command = {
       cfg: buildConfigFromArgs(args),
       overwrite: bool(args, "overwrite"),
       allowDownload: bool(args, "allow-download"),
+      ...(int(args, "workers") !== undefined ? { workers: int(args, "workers")! } : {}),
       log: (l) => process.stderr.write(`${l}\n`),
       progress: !quiet,
       ...(keyFile !== undefined ? { embedderKeyFile: keyFile } : {}),

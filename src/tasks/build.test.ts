@@ -181,12 +181,15 @@ test("build: no train record mentions a test ad; TAP test sets are balanced", as
   }
 });
 
-test("build: same inputs and seed give byte-identical files; another seed changes the splits", async () => {
+test("build: same inputs and seed give byte-identical files, with or without workers; another seed changes them", async () => {
   const a = join(dir, "det-a");
   const b = join(dir, "det-b");
   await buildDataset({ db, out: a, cfg: CFG });
   await buildDataset({ db, out: b, cfg: CFG });
   assert.deepEqual(filesOf(a), filesOf(b));
+  const serial = join(dir, "det-serial");
+  await buildDataset({ db, out: serial, cfg: CFG, workers: 0 });
+  assert.deepEqual(filesOf(serial), filesOf(a), "worker threads do not change the output");
   const c = join(dir, "det-c");
   await buildDataset({ db, out: c, cfg: { ...CFG, seed: 99 } });
   assert.notDeepEqual(filesOf(a).get("manifest.json"), filesOf(c).get("manifest.json"));

@@ -14,6 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { AvakitError } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
@@ -27,7 +28,8 @@ import { type AssembleResult, assemble } from "./assemble.js";
 import { datasetCard, taskSplitTable } from "./card.js";
 import { type BuildConfig, pairTasksOf, singleTasksOf, validateBuildConfig } from "./config.js";
 import { writeMixWorkFile } from "./mix-work.js";
-import { buildShard, finishedShard, type ShardCounts } from "./shard-stage.js";
+import { finishedShard, prepareShard, runShard, type ShardCounts } from "./shard-stage.js";
+import { ShardWorkers } from "./shard-workers.js";
 
 export interface BuildOptions {
   db: string;
@@ -41,6 +43,8 @@ export interface BuildOptions {
   embedderKeyFile?: string;
   /** Let --embedder transformers:NAME download the model from the Hugging Face hub. */
   allowDownload?: boolean;
+  /** Worker threads for the page shards' CPU work (default: see defaultBuildWorkers; 0: none). */
+  workers?: number;
 }
 
 export interface BuildSummary {
@@ -82,6 +86,11 @@ function fileSha256(path: string): string {
 }
 
 export const BUILD_MEMORY_LIMIT = "1GB";
+
+/** One worker per core, four at most: each holds one page shard while the main thread reads and embeds the next. */
+export function defaultBuildWorkers(): number {
+  return Math.min(4, availableParallelism());
+}
 
 /** Builds the dataset; see the module comment. */
 export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
@@ -148,42 +157,68 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       total: inputs.ads,
       enabled: opts.progress ?? false,
     });
-    const shardCounts: ShardCounts[] = [];
+    const shardCounts: ShardCounts[] = new Array(shards);
     const workFiles: string[] = [];
-    let adsDone = 0;
-    let reused = 0;
-    for (let shard = 0; shard < shards; shard++) {
-      const job = {
-        shard,
-        shards,
-        prefix: join(stageDir, `shard-${String(shard).padStart(5, "0")}`),
-      };
-      workFiles.push(job.prefix);
-      const done = finishedShard(job, configKey);
-      if (done) {
-        shardCounts.push(done);
-        adsDone += done.ads;
-        reused++;
-        progress.update(adsDone, `shard ${shard + 1}/${shards} reused`);
-        continue;
-      }
-      const base = adsDone;
-      const counts = await buildShard(
-        {
-          store,
-          cfg,
-          embedder: embedder as Embedder,
-          cacheEmbeddings: embedder !== null && !embedder.id.startsWith("hashing"),
-          mediaTexts,
-          progress: opts.progress ?? false,
-          onAds: (n) => progress.update(base + n, `shard ${shard + 1}/${shards}`),
-        },
-        job,
-        configKey,
+    const env = {
+      store,
+      cfg,
+      embedder: embedder as Embedder,
+      cacheEmbeddings: embedder !== null && !embedder.id.startsWith("hashing"),
+      mediaTexts,
+      progress: opts.progress ?? false,
+    };
+    // Ads done per shard (finished or in progress), for one progress line across workers.
+    const adsOf = new Array<number>(shards).fill(0);
+    const report = (shard: number, n: number, note: string) => {
+      adsOf[shard] = n;
+      progress.update(
+        adsOf.reduce((a, b) => a + b, 0),
+        note,
       );
-      shardCounts.push(counts);
-      adsDone += counts.ads;
+    };
+    const workers = Math.max(0, Math.floor(opts.workers ?? defaultBuildWorkers()));
+    const pool = workers > 0 && shards > 1 ? new ShardWorkers(Math.min(workers, shards)) : null;
+    const running: Promise<void>[] = [];
+    let failure: unknown = null;
+    let reused = 0;
+    try {
+      for (let shard = 0; shard < shards && failure === null; shard++) {
+        const job = {
+          shard,
+          shards,
+          prefix: join(stageDir, `shard-${String(shard).padStart(5, "0")}`),
+        };
+        workFiles.push(job.prefix);
+        const done = finishedShard(job, configKey);
+        if (done) {
+          shardCounts[shard] = done;
+          reused++;
+          report(shard, done.ads, `shard ${shard + 1}/${shards} reused`);
+          continue;
+        }
+        if (pool) await pool.whenFree();
+        const input = await prepareShard(env, job);
+        const note = `shard ${shard + 1}/${shards}`;
+        if (!pool) {
+          shardCounts[shard] = await runShard(cfg, input, configKey, (n) => report(shard, n, note));
+          continue;
+        }
+        running.push(
+          pool
+            .run(cfg, input, configKey, (n) => report(shard, n, note))
+            .then((c) => {
+              shardCounts[shard] = c;
+            })
+            .catch((err) => {
+              failure ??= err;
+            }),
+        );
+      }
+      await Promise.all(running);
+    } finally {
+      await pool?.close();
     }
+    if (failure !== null) throw failure;
     progress.done(`${shards} shard(s)`);
     if (reused > 0) log(`reused ${reused} page shard(s) finished by an earlier, interrupted build`);
 

@@ -100,36 +100,87 @@ function adBody(row: TaskAdRow, mediaTexts: Map<string, string> | null): string 
   return texts.length ? verbalizedBody(row.body, texts) : row.body;
 }
 
-/** KeyBERT keywords for each ad (TAG prompts), from cached candidate and body vectors. */
-async function addKeywords(env: ShardEnv, ads: TaskAd[], bodyVecs: Float32Array[]): Promise<void> {
-  const { topN, ngramRange, useMmr, diversity } = env.cfg.keywords;
-  if (topN === 0) return;
-  const candidates = ads.map((a) => keywordCandidates(a.body, { ngramRange }));
-  const vocab = [...new Set(candidates.flat())].sort();
-  const vecs = await vectorsFor(env, vocab, "keyword candidates");
-  const byWord = new Map(vocab.map((w, i) => [w, vecs[i]!] as const));
-  ads.forEach((ad, i) => {
-    const cands = candidates[i]!;
-    ad.keywords = rankKeywords(
-      bodyVecs[i]!,
-      cands,
-      cands.map((c) => byWord.get(c)!),
-      { topN, useMmr, diversity },
-    );
-  });
+/**
+ * What the CPU half of a shard needs, gathered by the I/O half (`prepareShard`: the database and
+ * the embedder): the rows with their final bodies, the body vectors, and the keyword candidates
+ * with their vectors. Plain data, so that it can be posted to a worker thread.
+ */
+export interface ShardInput {
+  job: ShardJob;
+  rows: TaskAdRow[];
+  /** Body vectors, concatenated (rows.length × dim), or empty when no task needs them. */
+  bodyVecs: Float32Array;
+  dim: number;
+  /** Per row, its keyword candidates as indexes into `vocab`; null when no TAG task is built. */
+  candidates: number[][] | null;
+  vocab: string[];
+  /** Candidate vectors, concatenated (vocab.length × dim). */
+  vocabVecs: Float32Array;
 }
 
-/** Builds one shard's work file (written under a temporary name, then renamed) and its marker. */
-export async function buildShard(
-  env: ShardEnv,
-  job: ShardJob,
-  configKey: string,
-): Promise<ShardCounts> {
-  const started = performance.now();
+function flatten(vecs: Float32Array[], dim: number): Float32Array {
+  const out = new Float32Array(vecs.length * dim);
+  vecs.forEach((v, i) => out.set(v, i * dim));
+  return out;
+}
+
+function rowsOf(flat: Float32Array, dim: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let i = 0; i * dim < flat.length; i++) out.push(flat.subarray(i * dim, (i + 1) * dim));
+  return out;
+}
+
+/** The I/O half: the shard's ads, their (cached) body vectors and keyword candidate vectors. */
+export async function prepareShard(env: ShardEnv, job: ShardJob): Promise<ShardInput> {
   const { cfg, store } = env;
   const rows = await store.query<TaskAdRow>(
     `SELECT ${AD_ROW_SQL} FROM ads a WHERE ${shardWhere(job.shards, job.shard)} ORDER BY a.page_id, a.ad_id`,
   );
+  for (const r of rows) r.body = adBody(r, env.mediaTexts);
+  const singleTasks = singleTasksOf(cfg);
+  const tag = cfg.keywords.topN > 0 && singleTasks.some((t) => t.startsWith("TAG"));
+  const needVectors = pairTasksOf(cfg).length > 0 || tag;
+  const input: ShardInput = {
+    job,
+    rows,
+    bodyVecs: new Float32Array(0),
+    dim: 0,
+    candidates: null,
+    vocab: [],
+    vocabVecs: new Float32Array(0),
+  };
+  if (!needVectors || rows.length === 0) return input;
+  const bodies = await vectorsFor(
+    env,
+    rows.map((r) => r.body),
+    "ad bodies",
+  );
+  input.dim = bodies[0]!.length;
+  input.bodyVecs = flatten(bodies, input.dim);
+  if (tag) {
+    const perRow = rows.map((r) =>
+      keywordCandidates(r.body, { ngramRange: cfg.keywords.ngramRange }),
+    );
+    input.vocab = [...new Set(perRow.flat())].sort();
+    const index = new Map(input.vocab.map((w, i) => [w, i] as const));
+    input.candidates = perRow.map((cands) => cands.map((c) => index.get(c)!));
+    input.vocabVecs = flatten(await vectorsFor(env, input.vocab, "keyword candidates"), input.dim);
+  }
+  return input;
+}
+
+/**
+ * The CPU half: tasks, pairs, splits and the work files of one shard, then its marker. Pure but
+ * for writing those files; runs in the main thread or in a worker (shard-workers.ts).
+ */
+export async function runShard(
+  cfg: BuildConfig,
+  input: ShardInput,
+  configKey: string,
+  onAds?: (adsDone: number) => void,
+): Promise<ShardCounts> {
+  const started = performance.now();
+  const { rows, job } = input;
   const counts: ShardCounts = {
     ads: rows.length,
     pages: 0,
@@ -141,21 +192,24 @@ export async function buildShard(
     embeddingsComputed: 0,
     seconds: 0,
   };
-  const ads = rows.map((r) => taskAdFromRow(r, adBody(r, env.mediaTexts)));
+  const ads = rows.map((r) => taskAdFromRow(r));
   const synthetic = new Set(rows.filter((r) => r.synthetic).map((r) => r.ad_id));
   const singleTasks = singleTasksOf(cfg);
   const pairTasks = pairTasksOf(cfg);
-  const needVectors =
-    pairTasks.length > 0 || (cfg.keywords.topN > 0 && singleTasks.some((t) => t.startsWith("TAG")));
-  const bodyVecs = needVectors
-    ? await vectorsFor(
-        env,
-        ads.map((a) => a.body),
-        "ad bodies",
-      )
-    : [];
-  if (bodyVecs.length && singleTasks.some((t) => t.startsWith("TAG")))
-    await addKeywords(env, ads, bodyVecs);
+  const bodyVecs = input.dim > 0 ? rowsOf(input.bodyVecs, input.dim) : [];
+  if (input.candidates) {
+    const vocabVecs = rowsOf(input.vocabVecs, input.dim);
+    const { topN, useMmr, diversity } = cfg.keywords;
+    ads.forEach((ad, i) => {
+      const cands = input.candidates![i]!;
+      ad.keywords = rankKeywords(
+        bodyVecs[i]!,
+        cands.map((c) => input.vocab[c]!),
+        cands.map((c) => vocabVecs[c]!),
+        { topN, useMmr, diversity },
+      );
+    });
+  }
 
   const writer = new WorkWriter(job.prefix);
   const dropStates = cfg.dropRegion;
@@ -217,7 +271,7 @@ export async function buildShard(
         }
       }
     }
-    env.onAds?.(end);
+    onAds?.(end);
     start = end;
   }
   await writer.close();
