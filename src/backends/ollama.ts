@@ -98,6 +98,11 @@ export class OllamaBackend implements Backend {
         },
       };
     }
+    if (call.method === "promptLogprobs") {
+      throw new AvakitError(
+        `ollama:${this.model}: Ollama returns log-probabilities of generated tokens only, not of the prompt's (no prompt log-probabilities: perplexity needs an OpenAI-compatible completions server with echo, e.g. vLLM)`,
+      );
+    }
     const options: Obj = { temperature: call.temperature, num_predict: call.maxTokens };
     if (call.topP !== undefined) options.top_p = call.topP;
     if (call.stop !== undefined && call.stop.length > 0) options.stop = call.stop;

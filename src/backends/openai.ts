@@ -17,6 +17,9 @@ import type {
   GenerateOptions,
   GenerateResult,
   Prompt,
+  PromptLogprobsOptions,
+  PromptLogprobsResult,
+  PromptToken,
   TokenLogprob,
   TopLogprobsOptions,
   TopLogprobsResult,
@@ -128,12 +131,55 @@ export function parseChatText(json: unknown): string {
   throw new ResponseShapeError("choices[0].message.content is missing");
 }
 
+/**
+ * The echoed prompt's tokens from a /completions response with `echo: true, logprobs: 1,
+ * max_tokens: 1` (lm-evaluation-harness's request): choices[0].logprobs.{tokens,
+ * token_logprobs, text_offset}. The echo covers the prompt, then the one generated token; tokens
+ * at or past `promptLength` (the generated one) are dropped. The first token has no context, so
+ * its log-probability is null.
+ */
+export function parseEchoLogprobs(json: unknown, promptLength: number): PromptToken[] {
+  const lp = firstChoice(json).logprobs;
+  if (!isObj(lp)) throw new ResponseShapeError("choices[0].logprobs is missing");
+  const { tokens, token_logprobs: logprobs, text_offset: offsets } = lp;
+  if (!Array.isArray(tokens) || !Array.isArray(logprobs) || !Array.isArray(offsets)) {
+    throw new ResponseShapeError(
+      "choices[0].logprobs has no tokens/token_logprobs/text_offset lists (the server ignored echo?)",
+    );
+  }
+  if (tokens.length !== logprobs.length || tokens.length !== offsets.length) {
+    throw new ResponseShapeError(
+      `choices[0].logprobs lists differ in length (${tokens.length} tokens, ${logprobs.length} token_logprobs, ${offsets.length} text_offset)`,
+    );
+  }
+  const out: PromptToken[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    const offset = offsets[i];
+    const logprob = logprobs[i];
+    if (typeof token !== "string" || typeof offset !== "number") {
+      throw new ResponseShapeError(`choices[0].logprobs token ${i} has no text or offset`);
+    }
+    if (offset >= promptLength) break;
+    if (logprob !== null && typeof logprob !== "number") {
+      throw new ResponseShapeError(`choices[0].logprobs.token_logprobs[${i}] is not a number`);
+    }
+    out.push({ token, offset, logprob: i === 0 ? null : (logprob as number | null) });
+  }
+  if (out.length === 0 && promptLength > 0) {
+    throw new ResponseShapeError(
+      "the echoed tokens do not cover the prompt (the server ignored echo?)",
+    );
+  }
+  return out;
+}
+
 export class OpenAIBackend implements Backend {
   readonly name = "openai";
   readonly model: string;
   readonly baseUrl: string;
   readonly api: OpenAIApi;
-  readonly capabilities = { letterLogprobs: true, promptLogprobs: false, generate: true };
+  readonly capabilities: { letterLogprobs: boolean; promptLogprobs: boolean; generate: boolean };
   readonly #apiKey: string | undefined;
   readonly #retry: RetryOptions;
   readonly #endpoint: string;
@@ -145,6 +191,12 @@ export class OpenAIBackend implements Backend {
     this.baseUrl = display;
     this.model = opts.model;
     this.api = opts.api ?? defaultOpenAIApi(endpoint);
+    // Prompt log-probabilities need `echo`, which only /completions has.
+    this.capabilities = {
+      letterLogprobs: true,
+      promptLogprobs: this.api === "completions",
+      generate: true,
+    };
     const key = opts.apiKey ?? (opts.env ?? process.env).OPENAI_API_KEY;
     this.#apiKey = key && key.trim() !== "" ? key.trim() : undefined;
     if (this.#apiKey === undefined && isOpenAIHost(endpoint)) {
@@ -169,6 +221,20 @@ export class OpenAIBackend implements Backend {
 
   requestKey(call: BackendCall): { path: string; body: Obj } {
     const chat = this.api === "chat";
+    if (call.method === "promptLogprobs") {
+      if (chat) throw this.noPromptLogprobs();
+      return {
+        path: "/completions",
+        body: {
+          model: this.model,
+          prompt: call.prompt,
+          max_tokens: 1,
+          temperature: 0,
+          logprobs: 1,
+          echo: true,
+        },
+      };
+    }
     const path = chat ? "/chat/completions" : "/completions";
     const input: Obj = chat
       ? { messages: this.messages(call.prompt) }
@@ -246,6 +312,32 @@ export class OpenAIBackend implements Backend {
     }
     if (tokens.length === 0) {
       throw this.shapeError("log-probabilities", new Error("the top_logprobs list is empty"), json);
+    }
+    return withServerModel({ tokens }, json);
+  }
+
+  private noPromptLogprobs(): AvakitError {
+    return new AvakitError(
+      `openai:${this.model} at ${this.baseUrl} uses the chat API, which gives no log-probabilities of the prompt's tokens: use --api completions on a server that supports echo (vLLM)`,
+    );
+  }
+
+  async promptLogprobs(
+    text: string,
+    opts: PromptLogprobsOptions = {},
+  ): Promise<PromptLogprobsResult> {
+    if (this.api === "chat") throw this.noPromptLogprobs();
+    const json = await this.send({ method: "promptLogprobs", prompt: text }, opts.signal);
+    let tokens: PromptToken[];
+    try {
+      tokens = parseEchoLogprobs(json, text.length);
+    } catch (err) {
+      if (!(err instanceof ResponseShapeError)) throw err;
+      throw this.shapeError(
+        "prompt log-probabilities (the server needs to support `echo: true` with `logprobs` on /completions, as vLLM does)",
+        err,
+        json,
+      );
     }
     return withServerModel({ tokens }, json);
   }

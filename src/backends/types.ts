@@ -26,7 +26,11 @@ export type Prompt = string | ChatMessage[];
 export interface BackendCapabilities {
   /** Next-token top-k log-probabilities (`topLogprobs`), enough for an answer-letter distribution. */
   letterLogprobs: boolean;
-  /** Log-probabilities of the prompt's own tokens (none of the current backends). */
+  /**
+   * Log-probabilities of the prompt's own tokens (`promptLogprobs`): an OpenAI-compatible
+   * completions API that honours `echo` (vLLM, OpenAI's legacy completions models); never a chat
+   * API, never Ollama (it returns log-probabilities of generated tokens only).
+   */
   promptLogprobs: boolean;
   /** Text generation (`generate`). */
   generate: boolean;
@@ -66,9 +70,29 @@ export interface GenerateResult {
   serverModel?: string;
 }
 
+/** One echoed prompt token: its text, where it starts in the prompt, its log-probability. */
+export interface PromptToken {
+  token: string;
+  /** Character offset of the token's start in the prompt text. */
+  offset: number;
+  /** Natural-log probability given the tokens before it; null for the first token (no context). */
+  logprob: number | null;
+}
+
+export interface PromptLogprobsOptions {
+  signal?: AbortSignal;
+}
+
+export interface PromptLogprobsResult {
+  /** The prompt's tokens in order, as the server tokenised it. */
+  tokens: PromptToken[];
+  serverModel?: string;
+}
+
 /** What a call asks, without transport details: the cache hashes this with the backend identity. */
 export type BackendCall =
   | { method: "topLogprobs"; prompt: Prompt; k: number }
+  | { method: "promptLogprobs"; prompt: string }
   | {
       method: "generate";
       prompt: Prompt;
@@ -132,6 +156,12 @@ export interface Backend {
 
   /** Generated text. Throws AvakitError when the capability is missing. */
   generate(prompt: Prompt, opts: GenerateOptions): Promise<GenerateResult>;
+
+  /**
+   * Log-probabilities of the text's own tokens (capability `promptLogprobs`); backends without
+   * it leave it out.
+   */
+  promptLogprobs?(text: string, opts?: PromptLogprobsOptions): Promise<PromptLogprobsResult>;
 
   /**
    * The exact request `call` makes (endpoint and JSON body, no credentials): what the cache key

@@ -146,6 +146,20 @@ export class Store {
     }
   }
 
+  /**
+   * Another connection to the same database, for statements that should run side by side (each
+   * connection executes on its caller's thread even with `SET threads = 1`). Close it after use.
+   */
+  async connection(): Promise<{ run(sql: string): Promise<void>; close(): void }> {
+    const c = await this.instance.connect();
+    return {
+      run: async (sql: string) => {
+        await c.run(sql);
+      },
+      close: () => c.closeSync(),
+    };
+  }
+
   async nextRunId(): Promise<number> {
     const r = await this.query<{ n: number | null }>("SELECT max(run_id) AS n FROM ingest_runs");
     return Number(r[0]?.n ?? 0) + 1;

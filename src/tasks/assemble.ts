@@ -5,7 +5,7 @@
  * (zstd) or JSONL files of bounded size. Nothing holds the dataset in memory, and DuckDB keeps
  * the input order, so the same inputs and seed give byte-identical files.
  */
-import { readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { AvakitError } from "../core/errors.js";
 import type { Store } from "../store/store.js";
@@ -35,6 +35,9 @@ export interface AssembleResult {
 function lit(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/** About how many bytes of JSON work files make one byte of output (zstd parquet ≈ 1/6). */
+const JSON_PER_OUTPUT_BYTE = 4;
 
 const INDEX_COLUMNS =
   "{id: 'VARCHAR', split: 'VARCHAR', task: 'VARCHAR', answer_class: 'VARCHAR', prio: 'BIGINT'}";
@@ -107,7 +110,6 @@ export async function assemble(
     }
     const mixFile = mix ? await mix(train) : null;
 
-    const files: AssembledFile[] = [];
     const ext = cfg.format === "parquet" ? "parquet" : "jsonl";
     const bound = `FILE_SIZE_BYTES ${Math.max(1, Math.round(cfg.maxFileMb * 1024 * 1024))}`;
     const format =
@@ -118,8 +120,15 @@ export async function assemble(
       {'role': 'user', 'content': prompt}, {'role': 'assistant', 'content': response}
     ]) AS messages`;
     const select = `id, task, split, prompt, response, ${messages}, ad_ids, page_id, meta`;
+    // Each split is cut into chunks of consecutive work files, each chunk written by its own
+    // COPY on its own connection, two at a time. Every COPY runs on one thread: with several, how
+    // records are cut into row groups depends on thread timing and the parquet bytes would differ
+    // from run to run; chunks restore the parallelism and keep the bytes fixed.
+    const jobs: { split: Split; chunk: number; inputs: string[]; where: string; dir: string }[] =
+      [];
+    const chunkBytes = Math.max(1, cfg.maxFileMb) * 1024 * 1024 * JSON_PER_OUTPUT_BYTE;
     for (const split of SPLITS) {
-      const inputs = prefixes.map((p) => splitFile(p, split));
+      const inputs = prefixes.map((p) => splitFile(p, split)).filter((f) => statSync(f).size > 0);
       if (split === "train" && mixFile) inputs.push(mixFile);
       const conds: string[] = [];
       if (split !== "train" && thresholds.size > 0) {
@@ -133,23 +142,59 @@ export async function assemble(
       }
       if (split === "train" && sampleMax !== null)
         conds.push(`(task = 'MIX' OR prio <= ${sampleMax})`);
-      const dir = join(outDir, `data-${split}`);
-      // One thread: with several, how records are cut into row groups depends on thread timing,
-      // so the bytes of the parquet files would differ from run to run.
-      await store.run("SET threads = 1");
-      await store.run(
-        `COPY (SELECT ${select} FROM read_json(${list(inputs)}, format = 'newline_delimited', columns = {${columns}})
-          ${conds.length ? `WHERE ${conds.join(" AND ")}` : ""})
-        TO ${lit(dir)} (${format}, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,
+      const where = conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+      let chunk: string[] = [];
+      let bytes = 0;
+      const flush = () => {
+        if (chunk.length === 0) return;
+        const n = jobs.filter((j) => j.split === split).length;
+        jobs.push({
+          split,
+          chunk: n,
+          inputs: chunk,
+          where,
+          dir: join(outDir, `data-${split}-${n}`),
+        });
+        chunk = [];
+        bytes = 0;
+      };
+      for (const f of inputs) {
+        chunk.push(f);
+        bytes += statSync(f).size;
+        if (bytes >= chunkBytes) flush();
+      }
+      flush();
+    }
+    await store.run("SET threads = 1");
+    const conns = await Promise.all([store.connection(), store.connection()]);
+    try {
+      let next = 0;
+      await Promise.all(
+        conns.map(async (c) => {
+          while (next < jobs.length) {
+            const j = jobs[next++]!;
+            await c.run(
+              `COPY (SELECT ${select} FROM read_json(${list(j.inputs)}, format = 'newline_delimited', columns = {${columns}}) ${j.where})
+              TO ${lit(j.dir)} (${format}, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,
+            );
+          }
+        }),
       );
+    } finally {
+      for (const c of conns) c.close();
       await store.run("RESET threads");
-      const parts = readdirSync(dir)
-        .map((f) => ({ f, i: Number(/^part-(\d+)\./.exec(f)?.[1] ?? Number.NaN) }))
-        .filter((p) => Number.isFinite(p.i))
-        .sort((a, b) => a.i - b.i);
-      for (const [k, p] of parts.entries()) {
-        const rel = `data/${split}-${String(k).padStart(5, "0")}.${ext}`;
-        const from = join(dir, p.f);
+    }
+    const files: AssembledFile[] = [];
+    const seq = new Map<Split, number>();
+    for (const j of jobs) {
+      const parts = existsSync(j.dir)
+        ? readdirSync(j.dir)
+            .map((f) => ({ f, i: Number(/^part-(\d+)\./.exec(f)?.[1] ?? Number.NaN) }))
+            .filter((p) => Number.isFinite(p.i))
+            .sort((a, b) => a.i - b.i)
+        : [];
+      for (const p of parts) {
+        const from = join(j.dir, p.f);
         const n = await store.query<{ n: string }>(
           cfg.format === "parquet"
             ? `SELECT count(*) AS n FROM read_parquet(${lit(from)})`
@@ -157,11 +202,17 @@ export async function assemble(
         );
         const records = Number(n[0]!.n);
         if (records === 0) continue;
+        const k = seq.get(j.split) ?? 0;
+        seq.set(j.split, k + 1);
+        const rel = `data/${j.split}-${String(k).padStart(5, "0")}.${ext}`;
         renameSync(from, join(outDir, rel));
-        files.push({ path: rel, split, records });
+        files.push({ path: rel, split: j.split, records });
       }
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(j.dir, { recursive: true, force: true });
     }
+    files.sort(
+      (a, b) => SPLITS.indexOf(a.split) - SPLITS.indexOf(b.split) || (a.path < b.path ? -1 : 1),
+    );
 
     const counts: AssembleResult["counts"] = {};
     const glob = lit(join(outDir, "data", `*.${ext}`));

@@ -85,7 +85,7 @@ function fileSha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
-export const BUILD_MEMORY_LIMIT = "1GB";
+export const BUILD_MEMORY_LIMIT = "512MB";
 
 /** One worker per core, four at most: each holds one page shard while the main thread reads and embeds the next. */
 export function defaultBuildWorkers(): number {
@@ -101,7 +101,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
   if (existsSync(out) && readdirSync(out).length > 0 && !opts.overwrite)
     throw new AvakitError(`${out} already exists and is not empty (use --overwrite to replace it)`);
 
-  // The assemble stage sorts and windows every record: give DuckDB more room than ingest's
+  // The assemble stage windows the slim index of every record: give DuckDB a little more room than ingest's
   // default (it spills to disk beyond it). AVAKIT_MEMORY_LIMIT still wins.
   const store = await Store.open(opts.db, {
     mustExist: true,

@@ -68,7 +68,7 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = {
   mediaModel: null,
   format: "parquet",
   maxFileMb: 256,
-  shardAds: 20_000,
+  shardAds: 10_000,
 };
 
 export function singleTasksOf(cfg: BuildConfig): (typeof SINGLE_AD_TASKS)[number][] {
