@@ -11,6 +11,7 @@ export * as evaluation from "./eval/index.js";
 export * as metrics from "./eval/metrics/index.js";
 export * from "./ingest/index.js";
 export * as opinions from "./opinions/index.js";
+export * as report from "./report/index.js";
 export * from "./signals/index.js";
 export * from "./store/index.js";
 export * from "./synth/index.js";

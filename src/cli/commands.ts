@@ -7,6 +7,7 @@ import { evalCommand } from "./eval.js";
 import { ingestCommand } from "./ingest.js";
 import { leaderboardCommand } from "./leaderboard.js";
 import { opinionsCommand } from "./opinions.js";
+import { reportCommand } from "./report.js";
 import { scoreCommand } from "./score.js";
 import { signalsCommand } from "./signals.js";
 import { synthCommand } from "./synth.js";
@@ -27,5 +28,6 @@ export const commands: Command[] = [
   correlateCommand,
   evalCommand,
   leaderboardCommand,
+  reportCommand,
   scoreCommand,
 ];

@@ -1,6 +1,7 @@
 import type { OpenAIApi } from "../backends/openai.js";
 import { createBackend, formatModelSpec, parseModelSpec } from "../backends/spec.js";
-import { UsageError } from "../core/errors.js";
+import { type TokenEmbedder, TransformersTokenEmbedder } from "../backends/transformers-tokens.js";
+import { AvakitError, errorMessage, UsageError } from "../core/errors.js";
 import { Progress } from "../core/progress.js";
 import type { EvalRunOptions } from "../eval/common.js";
 import { runCultureBank } from "../eval/culturebank.js";
@@ -11,13 +12,37 @@ import type { SteerabilityMode } from "../eval/metrics/steerability.js";
 import { type MetricVariant, runOpinionQa } from "../eval/opinionqa.js";
 import { runOpinionQaSteer } from "../eval/opinionqa-steer.js";
 import { runOpinionQaXl } from "../eval/opinionqa-xl.js";
-import { type BenchmarkOutcome, toResultsFile, writeResultsFile } from "../eval/results.js";
+import {
+  type BenchmarkOutcome,
+  type ResultsFile,
+  toResultsFile,
+  writeResultsFile,
+} from "../eval/results.js";
+import { type AvaTasksRunOptions, runAvaTasks, type TapRMetric } from "../eval/tasks/run.js";
 import { bool, type Command, int, type ParsedArgs, str, strs } from "./command.js";
+
+const TASKS_USAGE =
+  "avakit eval tasks --dataset DIR --split test-advertiser|test-time --model SPEC --out results.json [--tasks TAG-G,TAP-R,...] [--shots K] [--seed S] [--max-tokens N] [--concurrency N] [--limit N] [--cache DIR] [--base-url URL] [--api completions|chat] [--baseline SPEC [--baseline-base-url URL]] [--tap-r-metric top1|top3-overlap] [--bertscore-model PATH [--bertscore-idf]] [--allow-failures] [--quiet]";
 
 const USAGE =
   "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli|culturebank --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--judge SPEC [--judge-base-url URL] [--judge-api chat|completions]] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--allow-failures] [--quiet]";
 
+/** Flags only `avakit eval tasks` takes. */
+const TASKS_ONLY = [
+  "dataset",
+  "split",
+  "tasks",
+  "shots",
+  "max-tokens",
+  "baseline",
+  "baseline-base-url",
+  "tap-r-metric",
+  "bertscore-model",
+  "bertscore-idf",
+] as const;
+
 const BENCHMARKS = [
+  "tasks",
   "opinionqa",
   "opinionqa-xl",
   "globalopinionqa",
@@ -28,8 +53,8 @@ const BENCHMARKS = [
 export const evalCommand: Command = {
   name: "eval",
   summary:
-    "Score a model (or a baseline) on OpinionQA, OpinionQA-XL, GlobalOpinionQA, CultureNLI or CultureBank",
-  usage: USAGE,
+    "Score a model (or a baseline) on OpinionQA, OpinionQA-XL, GlobalOpinionQA, CultureNLI or CultureBank, or on the AVA tasks themselves (eval tasks)",
+  usage: `${USAGE}\n       ${TASKS_USAGE}`,
   positionals: true,
   options: {
     model: {
@@ -87,8 +112,46 @@ export const evalCommand: Command = {
       description: "globalopinionqa: standard or culturebank",
       default: "standard",
     },
-    limit: { type: "string", description: "only the first N questions/pairs" },
-    seed: { type: "string", description: "bootstrap seed", default: "0" },
+    dataset: { type: "string", description: "tasks: dataset folder of avakit build" },
+    split: { type: "string", description: "tasks: test-advertiser or test-time" },
+    tasks: {
+      type: "string",
+      multiple: true,
+      description: "tasks: only these task codes (TAG-G,TS-B,TAP-R,...; default all in the split)",
+    },
+    shots: {
+      type: "string",
+      description: "tasks: K examples of the same task from the train split before each prompt",
+      default: "0",
+    },
+    "max-tokens": {
+      type: "string",
+      description: "tasks: most tokens generated per answer",
+      default: "256",
+    },
+    baseline: {
+      type: "string",
+      description:
+        "tasks: the reference model for Δ PPL (baseline PPL − model PPL), e.g. the untrained model",
+    },
+    "baseline-base-url": { type: "string", description: "tasks: the baseline's server" },
+    "tap-r-metric": {
+      type: "string",
+      description: "tasks: TAP-R scoring, top1 or top3-overlap",
+      default: "top1",
+    },
+    "bertscore-model": {
+      type: "string",
+      description:
+        "tasks: local ONNX transformers model folder for BERTScore (without it BERTScore is null)",
+    },
+    "bertscore-idf": { type: "boolean", description: "tasks: idf-weighted BERTScore" },
+    limit: { type: "string", description: "only the first N questions/pairs (tasks: per task)" },
+    seed: {
+      type: "string",
+      description: "bootstrap seed (tasks: also the few-shot choice)",
+      default: "0",
+    },
     "allow-failures": { type: "boolean", description: "exit 0 even when some items failed" },
     out: { type: "string", short: "o", description: "results.json to write" },
     quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
@@ -123,6 +186,17 @@ export async function evalRun(
     throw new UsageError(
       `${benchmark ? `unknown benchmark "${[benchmark, ...extra].join(" ")}"` : "missing benchmark"}: use ${BENCHMARKS.join(", ")}\nusage: ${USAGE}`,
     );
+  }
+  if (benchmark === "tasks") return evalTasksRun(args, stdout, stderr);
+  for (const k of TASKS_ONLY) {
+    const v = args.values[k];
+    const isDefault =
+      (k === "shots" && v === "0") ||
+      (k === "max-tokens" && v === "256") ||
+      (k === "tap-r-metric" && v === "top1");
+    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0) && !isDefault) {
+      throw new UsageError(`--${k} applies to eval tasks only`);
+    }
   }
   const spec = parseModelSpec(need(args, "model"));
   const dataList = strs(args, "data").filter((d) => d !== "");
@@ -285,4 +359,179 @@ export async function evalRun(
     return 1;
   }
   return 0;
+}
+
+/** `avakit eval tasks`: Tables A5–A18 for one model on one held-out split. */
+async function evalTasksRun(
+  args: ParsedArgs,
+  stdout: { write(text: string): unknown },
+  stderr: { write(text: string): unknown },
+): Promise<number> {
+  const needT = (key: string) => {
+    const v = str(args, key);
+    if (v === undefined || v === "")
+      throw new UsageError(`--${key} is required\nusage: ${TASKS_USAGE}`);
+    return v;
+  };
+  for (const k of [
+    "data",
+    "opinions",
+    "surveys",
+    "judge",
+    "judge-base-url",
+    "judge-api",
+    "steer",
+  ]) {
+    const v = args.values[k];
+    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) {
+      throw new UsageError(`--${k} does not apply to eval tasks (it reads --dataset)`);
+    }
+  }
+  const dataset = needT("dataset");
+  const split = needT("split");
+  if (split !== "test-advertiser" && split !== "test-time") {
+    throw new UsageError(`--split expects test-advertiser or test-time, got "${split}"`);
+  }
+  const spec = parseModelSpec(needT("model"));
+  const out = needT("out");
+  const apiText = str(args, "api");
+  if (apiText !== undefined && apiText !== "completions" && apiText !== "chat") {
+    throw new UsageError(`--api expects completions or chat, got "${apiText}"`);
+  }
+  const tapR = str(args, "tap-r-metric") ?? "top1";
+  if (tapR !== "top1" && tapR !== "top3-overlap") {
+    throw new UsageError(`--tap-r-metric expects top1 or top3-overlap, got "${tapR}"`);
+  }
+  const tasks = strs(args, "tasks")
+    .flatMap((t) => t.split(","))
+    .map((t) => t.trim().toUpperCase())
+    .filter(Boolean);
+  const baseUrl = str(args, "base-url");
+  const cacheDir = str(args, "cache");
+  const backend = createBackend(spec, {
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(apiText !== undefined ? { api: apiText as OpenAIApi } : {}),
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
+  });
+  if (!backend.capabilities.generate) {
+    throw new UsageError(
+      `--model ${formatModelSpec(spec)} cannot generate text, and every AVA task asks for a written answer: use openai:MODEL or ollama:MODEL`,
+    );
+  }
+  const baselineText = str(args, "baseline");
+  const baselineSpec = baselineText !== undefined ? parseModelSpec(baselineText) : undefined;
+  const baselineBaseUrl = str(args, "baseline-base-url") ?? baseUrl;
+  const baseline =
+    baselineSpec !== undefined
+      ? createBackend(baselineSpec, {
+          // Δ PPL needs prompt log-probabilities: the completions API.
+          api: "completions",
+          ...(baselineBaseUrl !== undefined ? { baseUrl: baselineBaseUrl } : {}),
+          ...(cacheDir !== undefined ? { cacheDir } : {}),
+        })
+      : undefined;
+  let embedder: TokenEmbedder | { unavailable: string } = {
+    unavailable: "no --bertscore-model given",
+  };
+  const bsModel = str(args, "bertscore-model");
+  if (bsModel !== undefined) {
+    try {
+      embedder = new TransformersTokenEmbedder({ path: bsModel });
+    } catch (err) {
+      if (!(err instanceof AvakitError)) throw err;
+      embedder = { unavailable: errorMessage(err) };
+      stderr.write(`avakit eval tasks: BERTScore will not be computed: ${errorMessage(err)}\n`);
+    }
+  }
+  const progress = new Progress({
+    label: "eval tasks",
+    unit: "requests",
+    enabled: !bool(args, "quiet"),
+  });
+  const limit = positiveInt(args, "limit", 1);
+  const shots = positiveInt(args, "shots", 0) ?? 0;
+  const maxTokens = positiveInt(args, "max-tokens", 1) ?? 256;
+  let phase = "generate";
+  const opts: AvaTasksRunOptions = {
+    backend,
+    concurrency: positiveInt(args, "concurrency", 1) ?? 8,
+    seed: positiveInt(args, "seed", 0) ?? 0,
+    ...(limit !== undefined ? { limit } : {}),
+    dataset,
+    split,
+    ...(tasks.length > 0 ? { tasks } : {}),
+    shots,
+    maxTokens,
+    promptFormat:
+      backend.name === "openai" && (backend as { api?: string }).api === "chat" ? "chat" : "text",
+    ...(baseline !== undefined ? { baseline, baselineSpec: formatModelSpec(baselineSpec!) } : {}),
+    tapRMetric: tapR as TapRMetric,
+    embedder,
+    bertscoreIdf: bool(args, "bertscore-idf"),
+    onPhase: (p) => {
+      phase = p;
+    },
+    onProgress: (p) =>
+      progress.update(
+        p.done,
+        `${phase}${p.failed > 0 ? `, ${p.failed} failed` : ""}`,
+        p.done / p.total,
+      ),
+  };
+  let outcome: BenchmarkOutcome;
+  try {
+    outcome = await runAvaTasks(opts);
+  } finally {
+    if (!("unavailable" in embedder)) await embedder.close?.();
+  }
+  progress.done(outcome.failures.length > 0 ? `${outcome.failures.length} failed` : "");
+  const results = toResultsFile(outcome, {
+    spec: formatModelSpec(spec),
+    backend: backend.name,
+    baseUrl: backend.baseUrl,
+  });
+  await writeResultsFile(out, results);
+  stdout.write(tasksSummary(results, out));
+  if (results.failures.length > 0 && !bool(args, "allow-failures")) {
+    stderr.write(
+      `avakit eval tasks: ${results.failures.length} requests failed (results written; --allow-failures to exit 0)\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+/** Tables A5–A18 as text: one line per task. */
+export function tasksSummary(results: ResultsFile, out: string): string {
+  const f = (v: number | null | undefined, d = 2) =>
+    v === null || v === undefined ? "–" : v.toFixed(d);
+  const lines = [
+    `eval tasks  ${results.model.spec}${results.model.server_model ? ` (server: ${results.model.server_model})` : ""}  split ${results.config.split}, ${results.items.total} records, ${results.items.failed} failed requests  → ${out}`,
+    "task    n     BLEU-1  BLEU-2  BLEU-3  BLEU-4  ROUGE-L  BERTScore  PPL      ΔPPL",
+  ];
+  const notes = new Set<string>();
+  for (const [task, s] of Object.entries(results.tasks ?? {})) {
+    if (s.kind !== "generation") continue;
+    if (s.bertscore_f1?.reason) notes.add(`BERTScore: ${s.bertscore_f1.reason}`);
+    if (s.ppl?.reason) notes.add(`PPL: ${s.ppl.reason}`);
+    if (s.delta_ppl?.reason && s.delta_ppl.reason !== s.ppl?.reason)
+      notes.add(`ΔPPL: ${s.delta_ppl.reason}`);
+    lines.push(
+      `${task.padEnd(7)} ${String(s.n).padEnd(5)} ${f(s.bleu_1).padStart(6)}  ${f(s.bleu_2).padStart(6)}  ${f(s.bleu_3).padStart(6)}  ${f(s.bleu_4).padStart(6)}  ${f(s.rouge_l).padStart(7)}  ${f(s.bertscore_f1?.value, 4).padStart(9)}  ${f(s.ppl?.value).padStart(7)}  ${f(s.delta_ppl?.value).padStart(6)}`,
+    );
+  }
+  const tap = Object.entries(results.tasks ?? {}).filter(([, s]) => s.kind === "prediction");
+  if (tap.length > 0) {
+    lines.push("task    n     accuracy  random  unparseable");
+    for (const [task, s] of tap) {
+      lines.push(
+        `${task.padEnd(7)} ${String(s.n).padEnd(5)} ${f(s.accuracy).padStart(8)}  ${f(s.random_accuracy).padStart(6)}  ${String(s.unparseable ?? 0).padStart(11)}${s.metric_variant ? `  (${s.metric_variant})` : ""}`,
+      );
+    }
+  }
+  for (const n of notes) lines.push(n);
+  for (const x of results.failures.slice(0, 5)) lines.push(`failed: ${x.id}: ${x.error}`);
+  if (results.failures.length > 5)
+    lines.push(`failed: ... and ${results.failures.length - 5} more (see ${out})`);
+  return `${lines.join("\n")}\n`;
 }

@@ -22,10 +22,12 @@ test("demo: the OpinionQA step says plainly that the real data is absent, and sk
     });
     assert.ok("skipped" in res.opinionqa, "skipped");
     const text = lines.join("\n");
-    assert.match(text, /6\/6 OpinionQA W26/);
+    assert.match(text, /6\/7 OpinionQA W26/);
     assert.match(text, /skipped: the real OpinionQA \/ Pew ATP data is absent/);
     assert.match(text, /no-such-shared-data/);
     assert.ok(existsSync(res.signalsFile), "the earlier steps still ran");
+    assert.match(text, /7\/7 report → .*report\.html/);
+    assert.ok(existsSync(res.report), "the report is written");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import { runOpinionQa } from "../eval/opinionqa.js";
 import { type ResultRow, toResultsFile, writeResultsFile } from "../eval/results.js";
 import { formatCounts, type IngestCounts, ingestFiles } from "../ingest/ingest.js";
 import { writeOpinionsFile } from "../opinions/write.js";
+import { buildReport } from "../report/report.js";
 import { readSignals } from "../signals/records.js";
 import { formatSummary, type StoreSummary, summarizeStore } from "../signals/summary.js";
 import { Store } from "../store/store.js";
@@ -51,6 +52,8 @@ export interface DemoResult {
   summary: StoreSummary;
   dataset: BuildSummary;
   opinionqa: DemoEval;
+  /** The HTML report of the run (`avakit report`). */
+  report: string;
 }
 
 /** The wave the demo evaluates on: one wave keeps the step to a few seconds. */
@@ -75,18 +78,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const db = join(out, "avakit.duckdb");
   const signalsFile = join(out, "signals.jsonl");
 
-  log(`1/6 synthesize ${opts.ads} SYNTHETIC ads (seed ${opts.seed}) → ${synthFile}`);
+  log(`1/7 synthesize ${opts.ads} SYNTHETIC ads (seed ${opts.seed}) → ${synthFile}`);
   const synth = await writeSynthFile({ ads: opts.ads, seed: opts.seed }, synthFile);
   log(`    ${synth.ads} ads from ${synth.advertisers} synthetic advertisers`);
 
   const store = await Store.open(db);
   let closed = false;
   try {
-    log(`2/6 ingest and clean → ${db}`);
+    log(`2/7 ingest and clean → ${db}`);
     const counts = await ingestFiles(store, [synthFile], { progress: opts.progress ?? false });
     log(indent(formatCounts(counts)));
 
-    log(`3/6 behavior signals → ${signalsFile}`);
+    log(`3/7 behavior signals → ${signalsFile}`);
     const outStream = createWriteStream(signalsFile);
     let n = 0;
     let example: string | null = null;
@@ -106,14 +109,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     log(`    ${n} ads with signals`);
     if (example) log(example);
 
-    log("4/6 summary");
+    log("4/7 summary");
     const summary = await summarizeStore(store);
     log(indent(formatSummary(summary)));
     store.close();
     closed = true;
 
     const datasetDir = join(out, "dataset");
-    log(`5/6 build the AVA dataset (18 tasks, held-out splits) → ${datasetDir}`);
+    log(`5/7 build the AVA dataset (18 tasks, held-out splits) → ${datasetDir}`);
     const dataset = await buildDataset({
       db,
       out: datasetDir,
@@ -126,14 +129,25 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       `    ${dataset.records} records in ${dataset.files.length} file(s), dataset card ${join(datasetDir, "README.md")}`,
     );
     const opinionqa = await demoOpinionQa(out, opts.sharedData ?? defaultSharedData(), log);
-    return { synthFile, db, signalsFile, counts, summary, dataset, opinionqa };
+    const report = join(out, "report.html");
+    log(`7/7 report → ${report}`);
+    const written = await buildReport({
+      db,
+      dataset: datasetDir,
+      results: "skipped" in opinionqa ? [] : opinionqa.baselines.map((b) => b.resultsFile),
+      out: report,
+    });
+    log(
+      `    ${(written.bytes / 1024).toFixed(0)} KiB, ${written.charts} charts, no script; open it in a browser: ${resolve(report)}`,
+    );
+    return { synthFile, db, signalsFile, counts, summary, dataset, opinionqa, report };
   } finally {
     if (!closed) store.close();
   }
 }
 
 /**
- * Step 5: builds the W26 human opinion distributions from the real Pew .sav file with the
+ * Step 6: builds the W26 human opinion distributions from the real Pew .sav file with the
  * library (`avakit opinions build`), then scores the baselines on OpinionQA W26 (`avakit eval
  * opinionqa`) and prints the representativeness with its bootstrap 95% interval. Offline: the
  * baselines need no model. Skipped, saying why, when the real data is not there.
@@ -151,7 +165,7 @@ export async function demoOpinionQa(
     join(data, "model_input", `Pew_American_Trends_Panel_${wave}.csv`),
     join(data, "human_resp", `American_Trends_Panel_${wave}`, "info.csv"),
   ];
-  log(`6/6 OpinionQA ${wave}: baselines ${DEMO_BASELINES.join(", ")} on the real Pew data`);
+  log(`6/7 OpinionQA ${wave}: baselines ${DEMO_BASELINES.join(", ")} on the real Pew data`);
   const missing = needed.filter((f) => !existsSync(f));
   if (missing.length > 0) {
     const skipped = `the real OpinionQA / Pew ATP data is absent (${missing.join(", ")} not found), so this step is skipped; put the files in ${sharedData} (pew-atp/, opinionqa/model_input/, opinionqa/human_resp/) to run it`;

@@ -21,17 +21,33 @@ export type MetricName =
   | "f1_us"
   | "f1_in"
   | "entailment_reddit"
-  | "entailment_tiktok";
+  | "entailment_tiktok"
+  // ava-tasks (Tables A5–A18): BLEU/ROUGE-L × 100, BERTScore F1 in [0, 1], perplexities as is,
+  // accuracies × 100.
+  | "bleu_1"
+  | "bleu_2"
+  | "bleu_3"
+  | "bleu_4"
+  | "rouge_l"
+  | "bertscore_f1"
+  | "ppl"
+  | "baseline_ppl"
+  | "delta_ppl"
+  | "accuracy"
+  | "random_accuracy";
 
 export type BenchmarkName =
   | "opinionqa"
   | "opinionqa-xl"
   | "globalopinionqa"
   | "culturenli"
-  | "culturebank";
+  | "culturebank"
+  | "ava-tasks";
 
 export interface ResultRow {
   benchmark: BenchmarkName;
+  /** ava-tasks: the task code (TAG-G, TS-B, TAP-R, ...); absent for the opinion benchmarks. */
+  task?: string;
   metric: MetricName;
   /** null: the whole population; else a survey group ("CREGION:Northeast") or a country. */
   group: string | null;
@@ -84,7 +100,50 @@ export interface ResultsFile {
   /** Items answered but left out of a metric, and why (e.g. zero ordinal denominator). */
   excluded: Record<string, number>;
   results: ResultRow[];
+  /**
+   * ava-tasks only: per task, the Tables A5–A18 line with what is not a number said so (a
+   * BERTScore or ΔPPL that could not be computed is null with its reason, never a number).
+   */
+  tasks?: Record<string, TaskSummary>;
   created_at: string;
+}
+
+/** A metric that may be unavailable: null with why. */
+export interface MaybeMetric {
+  value: number | null;
+  reason?: string;
+}
+
+/** One task's line of Tables A5–A18. */
+export interface TaskSummary {
+  kind: "generation" | "prediction";
+  /** Records asked. */
+  total: number;
+  /** Records answered and scored. */
+  n: number;
+  failed: number;
+  /** Generation: BLEU-1..4 and ROUGE-L on the 0–100 scale. */
+  bleu_1?: number;
+  bleu_2?: number;
+  bleu_3?: number;
+  bleu_4?: number;
+  rouge_l?: number;
+  bertscore_f1?: MaybeMetric;
+  /** Mean perplexity of the ground-truth response over the records (model). */
+  ppl?: MaybeMetric;
+  baseline_ppl?: MaybeMetric;
+  /** baseline_ppl − ppl (the paper's Δ PPL: positive = the model finds the true ads likelier). */
+  delta_ppl?: MaybeMetric;
+  /** Prediction: accuracy × 100, the random-guess accuracy × 100 and its class count. */
+  accuracy?: number;
+  random_accuracy?: number;
+  classes?: number;
+  /** Answers that named no readable class (scored wrong). */
+  unparseable?: number;
+  /** The first few unreadable answers (cut to 200 characters), to see what the parser missed. */
+  unparseable_examples?: string[];
+  /** TAP-R: top1 or top3-overlap. */
+  metric_variant?: string;
 }
 
 /** Writes `results` to `path` through a temporary file renamed into place (never a half file). */
@@ -124,6 +183,8 @@ export interface BenchmarkOutcome {
   serverModel: string | null;
   excluded: Record<string, number>;
   results: ResultRow[];
+  /** ava-tasks: the per-task lines. */
+  tasks?: Record<string, TaskSummary>;
 }
 
 export function toResultsFile(
@@ -150,6 +211,7 @@ export function toResultsFile(
     failures: outcome.failures,
     excluded: outcome.excluded,
     results: outcome.results,
+    ...(outcome.tasks !== undefined ? { tasks: outcome.tasks } : {}),
     created_at: new Date().toISOString(),
   };
 }

@@ -4,7 +4,7 @@
  * script. Vega escapes every text and attribute it writes; `assertInertSvg` checks the result
  * anyway, and the loader refuses any URL, so building a chart never reaches the network.
  */
-import { loader as vegaLoader, parse, View } from "vega";
+import { parse, View, loader as vegaLoader } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { AvakitError } from "../core/errors.js";
 import { US_STATES } from "../signals/geography.js";
@@ -23,8 +23,10 @@ const CONFIG = {
 
 /** Renders a Vega-Lite spec to one `<svg>` element (text). */
 export async function renderChart(spec: TopLevelSpec): Promise<string> {
-  const vg = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec)
-    .spec;
+  const vg = compile({
+    ...spec,
+    config: { ...CONFIG, ...(spec.config ?? {}) },
+  } as TopLevelSpec).spec;
   const noNetwork = vegaLoader();
   const refuse = (uri: string) =>
     Promise.reject(new AvakitError(`report charts load nothing (asked for ${uri})`));
@@ -53,7 +55,10 @@ export function assertInertSvg(svg: string): void {
     if (name === "script" || name === "foreignobject" || name === "iframe") {
       throw new AvakitError(`a chart's SVG holds a <${name}> element`);
     }
-    for (const attr of tag[2]!.matchAll(/\s([^\s=/>]+)\s*=/g)) {
+    // Each match consumes a whole attribute, value included, so data inside values is skipped.
+    for (const attr of tag[2]!.matchAll(
+      /([^\s=/>"']+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?/g,
+    )) {
       const a = attr[1]!.toLowerCase();
       if (a.startsWith("on") || a === "href" || a === "xlink:href" || a === "src") {
         throw new AvakitError(`a chart's SVG has a ${a} attribute on <${name}>`);

@@ -38,9 +38,12 @@ export function readCorrelation(dir: string): CorrelationInfo {
   try {
     file = JSON.parse(readFileSync(path, "utf8")) as CorrelationFile;
   } catch (err) {
-    throw new AvakitError(`--correlation ${dir}: cannot read correlation.json (${errorMessage(err)})`, {
-      cause: err,
-    });
+    throw new AvakitError(
+      `--correlation ${dir}: cannot read correlation.json (${errorMessage(err)})`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!file.results || typeof file.results !== "object") {
     throw new AvakitError(`--correlation ${dir}: correlation.json has no results`);

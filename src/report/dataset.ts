@@ -64,14 +64,19 @@ export async function readDataset(dir: string): Promise<DatasetInfo> {
   };
 }
 
-async function exampleRecords(dir: string, files: Manifest["files"] & {}): Promise<ExampleRecord[]> {
+async function exampleRecords(
+  dir: string,
+  files: Manifest["files"] & {},
+): Promise<ExampleRecord[]> {
   const inside = files
     .map((f) => normalize(f.path))
     .filter((p) => !p.startsWith("..") && !p.startsWith(sep) && existsSync(join(dir, p)));
   const parquet = inside.filter((p) => p.endsWith(".parquet")).map((p) => join(dir, p));
   const jsonl = inside.filter((p) => p.endsWith(".jsonl")).map((p) => join(dir, p));
   const sources = [
-    ...(parquet.length ? [`SELECT task, split, id, prompt, response FROM read_parquet(${list(parquet)})`] : []),
+    ...(parquet.length
+      ? [`SELECT task, split, id, prompt, response FROM read_parquet(${list(parquet)})`]
+      : []),
     ...(jsonl.length
       ? [
           `SELECT task, split, id, prompt, response FROM read_json(${list(jsonl)}, format = 'newline_delimited', columns = {task: 'VARCHAR', split: 'VARCHAR', id: 'VARCHAR', prompt: 'VARCHAR', response: 'VARCHAR'})`,

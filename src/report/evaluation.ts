@@ -62,7 +62,13 @@ export function evaluationOf(
       const key = leaderboardColumn(r);
       const chart = groups.get(key) ?? { title: key, metric: r.metric, rows: [] };
       groups.set(key, chart);
-      const row = { model: f.model.spec, group: r.group, value: r.value, lo: r.ci95[0], hi: r.ci95[1] };
+      const row = {
+        model: f.model.spec,
+        group: r.group,
+        value: r.value,
+        lo: r.ci95[0],
+        hi: r.ci95[1],
+      };
       // A later file of the same model replaces its earlier score for the group.
       const at = chart.rows.findIndex((x) => x.model === row.model && x.group === row.group);
       if (at >= 0) chart.rows[at] = row;

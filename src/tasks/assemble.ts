@@ -36,6 +36,12 @@ function lit(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/**
+ * Rows per parquet row group: DuckDB buffers a whole row group per writer, and with ~1.5 KB
+ * records its default (122,880 rows) would hold ~180 MB per concurrent COPY.
+ */
+const PARQUET_ROW_GROUP = 16_384;
+
 /** About how many bytes of JSON work files make one byte of output (zstd parquet ≈ 1/6). */
 const JSON_PER_OUTPUT_BYTE = 4;
 
@@ -114,7 +120,7 @@ export async function assemble(
     const bound = `FILE_SIZE_BYTES ${Math.max(1, Math.round(cfg.maxFileMb * 1024 * 1024))}`;
     const format =
       cfg.format === "parquet"
-        ? `FORMAT parquet, COMPRESSION zstd, ${bound}`
+        ? `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP}, ${bound}`
         : `FORMAT json, ${bound}`;
     const messages = `coalesce(messages, [
       {'role': 'user', 'content': prompt}, {'role': 'assistant', 'content': response}

@@ -22,7 +22,10 @@ test("gender: model-style answers", () => {
     ["This advertisement will resonate most with men.", "male"],
     ["Female, not male.", "female"],
     ["Men rather than women would respond to this ad.", "male"],
-    ["Best target audience for this ad is Female.\n\nExplanation: men are less likely...", "female"],
+    [
+      "Best target audience for this ad is Female.\n\nExplanation: men are less likely...",
+      "female",
+    ],
     ["It performs equally well for both men and women.", null],
     ["The best audience is people who like pets.", null],
     ["", null],
