@@ -120,7 +120,7 @@ export interface ShardInput {
 
 function flatten(vecs: Float32Array[], dim: number): Float32Array {
   const out = new Float32Array(vecs.length * dim);
-  vecs.forEach((v, i) => out.set(v, i * dim));
+  for (const [i, v] of vecs.entries()) out.set(v, i * dim);
   return out;
 }
 
