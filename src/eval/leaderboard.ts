@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { AvakitError, errorMessage } from "../core/errors.js";
+import { TASK_CODES } from "../tasks/types.js";
 import { RESULTS_FORMAT, type ResultsFile, type TaskSummary } from "./results.js";
 
 /**
@@ -47,26 +48,7 @@ const PREDICTION_COLUMNS: [string, (s: TaskSummary) => number | null | undefined
   ["n", (s) => s.n],
 ];
 
-const TASK_ORDER = [
-  "TAG-G",
-  "TAG-A",
-  "TAG-R",
-  "TAG-B",
-  "TAG-I",
-  "TAP-G",
-  "TAP-A",
-  "TAP-R",
-  "TAP-B",
-  "TAP-I",
-  "TS-B",
-  "TS-E",
-  "TS-A",
-  "TS-R",
-  "TS-G",
-  "TC-A",
-  "TC-G",
-  "TC-R",
-];
+const TASK_ORDER: readonly string[] = TASK_CODES;
 
 /** Tables A5–A18 from the ava-tasks files: per (task, split), one row per model. */
 export function taskTables(files: readonly ResultsFile[]): TaskTable[] {

@@ -7,7 +7,7 @@
  */
 import type { PairCorrelation } from "../analysis/correlate.js";
 import type { CorrelationInfo } from "./correlation.js";
-import type { DatasetInfo } from "./dataset.js";
+import { type DatasetInfo, EXAMPLE_CHARS } from "./dataset.js";
 import { html, raw, type Safe } from "./escape.js";
 import type { EvaluationInfo, LeaderboardCell } from "./evaluation.js";
 import type { DataOverview } from "./overview.js";
@@ -176,7 +176,9 @@ ${
 }
 
 function clip(text: string): string {
-  return text.length > 4000 ? `${text.slice(0, 4000)}… [cut at 4000 characters]` : text;
+  return text.length > EXAMPLE_CHARS
+    ? `${text.slice(0, EXAMPLE_CHARS)}… [cut at ${EXAMPLE_CHARS} characters]`
+    : text;
 }
 
 function correlationSection(c: CorrelationInfo | null, heatmaps: ReportCharts["heatmaps"]): Safe {

@@ -34,7 +34,8 @@ export interface SignalRecord {
   synthetic: boolean;
 }
 
-interface Row {
+/** The stored columns a signal record is made from (`STORED_AD_SQL` selects them). */
+export interface StoredAdRow {
   ad_id: string;
   page_id: string;
   page_name: string | null;
@@ -70,8 +71,15 @@ function zip(names: readonly string[], values: number[]): Record<string, number>
   return out;
 }
 
+/** The select list for `StoredAdRow` over `ads a`. */
+export const STORED_AD_SQL = `a.ad_id, a.page_id, a.page_name, a.byline, a.body, a.title, a.platforms,
+  strftime(a.start_date, '%Y-%m-%d') AS start_date, strftime(a.end_date, '%Y-%m-%d') AS end_date,
+  a.currency, a.spend_lower, a.spend_upper, a.impressions_lower, a.impressions_upper,
+  a.audience_lower, a.audience_upper, a.state_delivery, a.other_regions, a.demographics,
+  a.synthetic`;
+
 /** A stored ad with its signals, recomputed from the stored delivery by `computeSignals`. */
-export function toSignalRecord(r: Row): SignalRecord {
+export function toSignalRecord(r: StoredAdRow): SignalRecord {
   const spend = range(r.spend_lower, r.spend_upper);
   const impressions = range(r.impressions_lower, r.impressions_upper);
   const audience = range(r.audience_lower, r.audience_upper);
@@ -131,14 +139,10 @@ export async function* readSignals(
     where.push(`a.page_id = $${params.length}`);
   }
   const sql = `
-    SELECT a.ad_id, a.page_id, a.page_name, a.byline, a.body, a.title, a.platforms,
-           strftime(a.start_date, '%Y-%m-%d') AS start_date, strftime(a.end_date, '%Y-%m-%d') AS end_date,
-           a.currency, a.spend_lower, a.spend_upper, a.impressions_lower, a.impressions_upper,
-           a.audience_lower, a.audience_upper,
-           a.state_delivery, a.other_regions, a.demographics, a.synthetic
+    SELECT ${STORED_AD_SQL}
     FROM ads a
     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY a.run_id, a.source, a.line, a.ad_id
     ${q.limit !== undefined ? `LIMIT ${Math.floor(q.limit)}` : ""}`;
-  for await (const row of store.stream<Row>(sql, params)) yield toSignalRecord(row);
+  for await (const row of store.stream<StoredAdRow>(sql, params)) yield toSignalRecord(row);
 }

@@ -2,40 +2,17 @@
 import { AvakitError } from "../core/errors.js";
 import { AGE_GROUPS, GENDERS, type Range } from "../core/types.js";
 import { computeSignals } from "../signals/compute.js";
+import { STORED_AD_SQL, type StoredAdRow } from "../signals/records.js";
 import { demographicsFromColumn, regionsFromColumns } from "../store/rows.js";
 import type { TaskAd } from "./types.js";
 
-/** The columns `taskAdFromRow` needs, as `AD_ROW_SQL` selects them. */
-export interface TaskAdRow {
-  ad_id: string;
-  page_id: string;
-  page_name: string | null;
-  byline: string | null;
-  body: string;
-  title: string | null;
-  platforms: string;
-  start_date: string;
-  end_date: string | null;
-  currency: string | null;
-  spend_lower: string | null;
-  spend_upper: string | null;
-  impressions_lower: string | null;
-  impressions_upper: string | null;
-  audience_lower: string | null;
-  audience_upper: string | null;
-  state_delivery: string;
-  other_regions: string | null;
-  demographics: string;
+/** The columns `taskAdFromRow` needs: a stored ad and its media (`AD_ROW_SQL` selects them). */
+export interface TaskAdRow extends StoredAdRow {
   media: string;
-  synthetic: boolean;
 }
 
 /** The select list for `TaskAdRow` over `ads a`. */
-export const AD_ROW_SQL = `a.ad_id, a.page_id, a.page_name, a.byline, a.body, a.title, a.platforms,
-  strftime(a.start_date, '%Y-%m-%d') AS start_date, strftime(a.end_date, '%Y-%m-%d') AS end_date,
-  a.currency, a.spend_lower, a.spend_upper, a.impressions_lower, a.impressions_upper,
-  a.audience_lower, a.audience_upper, a.state_delivery, a.other_regions, a.demographics,
-  a.media, a.synthetic`;
+export const AD_ROW_SQL = `${STORED_AD_SQL}, a.media`;
 
 function range(lower: string | null, upper: string | null): Range | null {
   if (lower === null) return null;
