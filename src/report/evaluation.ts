@@ -55,6 +55,8 @@ export function evaluationOf(
     const byColumn = cells.get(f.model.spec) ?? new Map<string, LeaderboardCell>();
     cells.set(f.model.spec, byColumn);
     for (const r of f.results) {
+      // Behavior-task rows (ava-tasks) belong to the per-task tables, not to Table 2's columns.
+      if (r.task !== undefined && r.task !== null) continue;
       if (r.group === null) {
         byColumn.set(leaderboardColumn(r), { value: r.value, n: r.n, ci95: r.ci95 });
         continue;
