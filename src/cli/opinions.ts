@@ -1,12 +1,12 @@
 import { basename } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { Progress } from "../core/progress.js";
-import { loadGroupMapping } from "../opinions/groups.js";
+import { loadGroupMapping, withJointAttribute } from "../opinions/groups.js";
 import { writeOpinionsFile } from "../opinions/write.js";
 import { bool, type Command, type ParsedArgs, str, strs } from "./command.js";
 
 const USAGE =
-  "avakit opinions build --sav FILE... [--info DIR] [--questions FILE] [--unweighted] [--groups FILE] --out FILE.jsonl [--quiet]";
+  "avakit opinions build --sav FILE... [--info DIR] [--questions FILE] [--unweighted] [--groups FILE] [--joint A,B] --out FILE.jsonl [--quiet]";
 
 export const opinionsCommand: Command = {
   name: "opinions",
@@ -35,6 +35,12 @@ export const opinionsCommand: Command = {
     groups: {
       type: "string",
       description: "groups mapping JSON (default: the bundled data/opinionqa-groups.json)",
+    },
+    joint: {
+      type: "string",
+      multiple: true,
+      description:
+        "add a joint attribute crossing two, e.g. AGE,SEX → groups AGESEX:18-29 Female, ... (repeatable)",
     },
     out: { type: "string", short: "o", description: "output JSONL file, one question per line" },
     quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
@@ -74,7 +80,15 @@ export async function opinionsBuild(
     {
       savFiles,
       weighted,
-      groups: groupsFile ? loadGroupMapping(groupsFile) : loadGroupMapping(),
+      groups: strs(args, "joint").reduce(
+        (m, spec) => {
+          const parts = spec.split(/[,×x*]/).map((p) => p.trim().toUpperCase());
+          if (parts.length !== 2 || !parts[0] || !parts[1])
+            throw new UsageError(`--joint expects two attributes such as AGE,SEX, got "${spec}"`);
+          return withJointAttribute(m, parts[0], parts[1]);
+        },
+        groupsFile ? loadGroupMapping(groupsFile) : loadGroupMapping(),
+      ),
       ...(infoDir ? { infoDir } : {}),
       ...(questionsFile ? { questionsFile } : {}),
       // ETA from the share of files done (a wave's question count is known only at its end)

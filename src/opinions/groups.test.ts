@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { assignGroups, loadGroupMapping } from "./groups.js";
+import { assignGroups, loadGroupMapping, withJointAttribute } from "./groups.js";
 import { parseMetadataCsv } from "./info.js";
-import { openSavMeta, type SavFile } from "./sav.js";
+import { openSavMeta, readSav, type SavFile } from "./sav.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const PEW = join(DATA, "pew-atp");
@@ -162,5 +162,48 @@ describe("assignGroups", () => {
     const other = assignGroups(sav({ F_RACECMB: [1] }), "W9", m);
     assert.equal(other.missing.length, 3);
     assert.match(other.missing[0]!.reason, /W9 is not in the groups mapping/);
+  });
+});
+
+describe("joint attributes (--joint AGE,SEX)", () => {
+  it("adds AGESEX with the 8 crossed groups and rejects unknown attributes", () => {
+    const joint = withJointAttribute(mapping, "AGE", "SEX");
+    const agesex = joint.attributes.find((a) => a.name === "AGESEX");
+    assert.deepEqual(agesex?.groups, [
+      "18-29 Male",
+      "18-29 Female",
+      "30-49 Male",
+      "30-49 Female",
+      "50-64 Male",
+      "50-64 Female",
+      "65+ Male",
+      "65+ Female",
+    ]);
+    assert.equal(mapping.attributes.length, 12, "the bundled mapping is not changed");
+    assert.throws(() => withJointAttribute(mapping, "AGE", "SHOE"), /unknown attribute SHOE/);
+  });
+
+  it("assigns each W26 respondent the cross of their age and sex groups", {
+    skip: SKIP,
+  }, async () => {
+    const joint = withJointAttribute(mapping, "AGE", "SEX");
+    const sav = await readSav(join(PEW, "ATP W26.sav"));
+    const g = assignGroups(sav, "W26", joint);
+    const A = g.attributeCount;
+    const idx = (name: string) => joint.attributes.findIndex((a) => a.name === name);
+    const [age, sex, agesex] = [idx("AGE"), idx("SEX"), idx("AGESEX")];
+    let both = 0;
+    for (let i = 0; i < sav.rowCount; i++) {
+      const ka = g.membership[i * A + age]!;
+      const ks = g.membership[i * A + sex]!;
+      const kj = g.membership[i * A + agesex]!;
+      if (ka < 0 || ks < 0) {
+        assert.equal(kj, -1);
+        continue;
+      }
+      both++;
+      assert.equal(g.keys[kj], `AGESEX:${g.keys[ka]!.slice(4)} ${g.keys[ks]!.slice(4)}`);
+    }
+    assert.ok(both > 4000, `${both} respondents with both`);
   });
 });

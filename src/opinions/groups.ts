@@ -8,8 +8,12 @@ export interface GroupRule {
   codes: Record<string, string>;
 }
 
-/** An attribute's rules in one wave (tried in order), or why the wave cannot supply it. */
-export type AttributeSpec = GroupRule[] | { missing: string };
+/**
+ * An attribute's rules in one wave (tried in order), or why the wave cannot supply it, or a
+ * joint attribute: the cross of two others (e.g. AGE × SEX), a respondent's group being
+ * "<group of the first> <group of the second>".
+ */
+export type AttributeSpec = GroupRule[] | { missing: string } | { combine: [string, string] };
 
 /** The groups mapping kept as data (data/opinionqa-groups.json). */
 export interface GroupMapping {
@@ -47,12 +51,39 @@ export function loadGroupMapping(file: string | URL = DEFAULT_GROUPS_FILE): Grou
             }
           }
         }
+      } else if ("combine" in s) {
+        for (const part of s.combine) {
+          if (!m.attributes.some((x) => x.name === part)) {
+            throw new AvakitError(`${where}: ${wave} ${attr} combines unknown attribute ${part}`);
+          }
+        }
       } else if (typeof s?.missing !== "string") {
-        throw new AvakitError(`${where}: ${wave} ${attr} is neither rules nor {"missing": ...}`);
+        throw new AvakitError(
+          `${where}: ${wave} ${attr} is neither rules, {"missing": ...} nor {"combine": [A, B]}`,
+        );
       }
     }
   }
   return m as GroupMapping;
+}
+
+/**
+ * The mapping plus a joint attribute `${a}${b}` (e.g. AGESEX) crossing two of its attributes in
+ * every wave: groups "<a group> <b group>" such as "18-29 Female". Pew codes age and sex apart,
+ * so this is how joint age × sex opinion groups (the paper's age × gender analysis) are built.
+ */
+export function withJointAttribute(mapping: GroupMapping, a: string, b: string): GroupMapping {
+  const ga = mapping.attributes.find((x) => x.name === a);
+  const gb = mapping.attributes.find((x) => x.name === b);
+  const names = mapping.attributes.map((x) => x.name).join(", ");
+  if (!ga) throw new AvakitError(`--joint: unknown attribute ${a} (the mapping has ${names})`);
+  if (!gb) throw new AvakitError(`--joint: unknown attribute ${b} (the mapping has ${names})`);
+  const name = `${a}${b}`;
+  const groups = ga.groups.flatMap((x) => gb.groups.map((y) => `${x} ${y}`));
+  const waves: GroupMapping["waves"] = {};
+  for (const [w, spec] of Object.entries(mapping.waves))
+    waves[w] = { ...spec, [name]: { combine: [a, b] } };
+  return { attributes: [...mapping.attributes, { name, groups }], waves };
 }
 
 /** Group key as written in the output: "CREGION:Northeast". */
@@ -88,6 +119,7 @@ export function assignGroups(sav: SavFile, survey: string, mapping: GroupMapping
   const wave = mapping.waves[survey];
   mapping.attributes.forEach((attr, ai) => {
     const spec = wave?.[attr.name];
+    if (spec && !Array.isArray(spec) && "combine" in spec) return; // after the plain ones
     let reason: string | undefined;
     if (!wave) reason = `wave ${survey} is not in the groups mapping`;
     else if (!spec) reason = `no rule for ${attr.name} in the groups mapping`;
@@ -117,6 +149,30 @@ export function assignGroups(sav: SavFile, survey: string, mapping: GroupMapping
           break;
         }
       }
+    }
+  });
+  // Joint attributes: both parts assigned → the combined group; otherwise none.
+  mapping.attributes.forEach((attr, ai) => {
+    const spec = wave?.[attr.name];
+    if (!spec || Array.isArray(spec) || !("combine" in spec)) return;
+    const [a, b] = spec.combine;
+    const ia = mapping.attributes.findIndex((x) => x.name === a);
+    const ib = mapping.attributes.findIndex((x) => x.name === b);
+    const lost = missing.filter((m) => m.attribute === a || m.attribute === b);
+    if (lost.length > 0) {
+      missing.push({
+        attribute: attr.name,
+        groups: attr.groups,
+        reason: lost.map((m) => `${m.attribute}: ${m.reason}`).join("; "),
+      });
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const ka = membership[i * A + ia]!;
+      const kb = membership[i * A + ib]!;
+      if (ka < 0 || kb < 0) continue;
+      const g = `${keys[ka]!.slice(a.length + 1)} ${keys[kb]!.slice(b.length + 1)}`;
+      membership[i * A + ai] = keyIndex.get(groupKey(attr.name, g))!;
     }
   });
   return { keys, membership, attributeCount: A, missing };
