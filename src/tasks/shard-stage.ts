@@ -180,9 +180,9 @@ export async function runShard(
   onAds?: (adsDone: number) => void,
 ): Promise<ShardCounts> {
   const started = performance.now();
-  const { rows, job } = input;
+  const { job } = input;
   const counts: ShardCounts = {
-    ads: rows.length,
+    ads: input.rows.length,
     pages: 0,
     records: {},
     droppedByRegion: {},
@@ -192,8 +192,10 @@ export async function runShard(
     embeddingsComputed: 0,
     seconds: 0,
   };
-  const ads = rows.map((r) => taskAdFromRow(r));
-  const synthetic = new Set(rows.filter((r) => r.synthetic).map((r) => r.ad_id));
+  const ads = input.rows.map((r) => taskAdFromRow(r));
+  const synthetic = new Set(input.rows.filter((r) => r.synthetic).map((r) => r.ad_id));
+  // The raw rows (JSON columns) are not needed any more: let them go before the records are made.
+  input.rows = [];
   const singleTasks = singleTasksOf(cfg);
   const pairTasks = pairTasksOf(cfg);
   const bodyVecs = input.dim > 0 ? rowsOf(input.bodyVecs, input.dim) : [];

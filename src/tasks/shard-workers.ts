@@ -11,9 +11,10 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-// A worker holds one page shard (about 100 MB of live data for 10,000 ads); a bounded old
-// generation makes V8 collect instead of letting each isolate's heap grow towards the default.
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 32 };
+// A worker holds one page shard: about 100 MB of live data for 10,000 ads, but a page is never
+// split, so one huge advertiser (70,000 ads in the 1M-ad synthetic set) makes a shard that size.
+// A bounded old generation makes V8 collect instead of letting each heap grow towards its default.
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 3072, maxYoungGenerationSizeMb: 32 };
 
 function startWorker(): Worker {
   if (!FROM_SOURCE) return new Worker(WORKER_URL, { resourceLimits: WORKER_LIMITS });
@@ -39,6 +40,7 @@ export class ShardWorkers {
   private readonly all: Worker[] = [];
   private nextId = 0;
   private closed = false;
+  private dead: Error | null = null;
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) {
@@ -71,6 +73,9 @@ export class ShardWorkers {
   }
 
   private failWorker(w: Worker, err: Error): void {
+    // A dead worker never comes back: fail whoever waits for one, and every later call.
+    this.dead ??= err;
+    for (const waiter of this.waiting.splice(0)) waiter(w);
     for (const [id, p] of this.pending) {
       if (p.worker === w) {
         this.pending.delete(id);
@@ -80,6 +85,7 @@ export class ShardWorkers {
   }
 
   private acquire(): Promise<Worker> {
+    if (this.dead) return Promise.reject(this.dead);
     const w = this.idle.pop();
     return w ? Promise.resolve(w) : new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -87,6 +93,7 @@ export class ShardWorkers {
   /** Resolves when a worker is free to take a shard (so that the caller can prepare the next). */
   async whenFree(): Promise<void> {
     const w = await this.acquire();
+    if (this.dead) throw this.dead;
     this.release(w);
   }
 
@@ -98,6 +105,7 @@ export class ShardWorkers {
     onAds?: (n: number) => void,
   ): Promise<ShardCounts> {
     const w = await this.acquire();
+    if (this.dead) throw this.dead;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w, onAds });
