@@ -1,6 +1,7 @@
 import type { OpenAIApi } from "../backends/openai.js";
 import { createBackend, formatModelSpec, parseModelSpec } from "../backends/spec.js";
 import { type TokenEmbedder, TransformersTokenEmbedder } from "../backends/transformers-tokens.js";
+import type { Backend } from "../backends/types.js";
 import { AvakitError, errorMessage, UsageError } from "../core/errors.js";
 import { Progress } from "../core/progress.js";
 import type { EvalRunOptions } from "../eval/common.js";
@@ -18,7 +19,9 @@ import {
   toResultsFile,
   writeResultsFile,
 } from "../eval/results.js";
+import { NearestTrainBaseline } from "../eval/tasks/nearest.js";
 import { type AvaTasksRunOptions, runAvaTasks, type TapRMetric } from "../eval/tasks/run.js";
+import { tasksSummary } from "../eval/tasks/summary.js";
 import { bool, type Command, int, type ParsedArgs, str, strs } from "./command.js";
 
 const TASKS_USAGE =
@@ -392,7 +395,9 @@ async function evalTasksRun(
   if (split !== "test-advertiser" && split !== "test-time") {
     throw new UsageError(`--split expects test-advertiser or test-time, got "${split}"`);
   }
-  const spec = parseModelSpec(needT("model"));
+  const modelText = needT("model");
+  // `nearest`: the model-free retrieval baseline over this dataset's train split.
+  const spec = modelText.trim() === "nearest" ? null : parseModelSpec(modelText);
   const out = needT("out");
   const apiText = str(args, "api");
   if (apiText !== undefined && apiText !== "completions" && apiText !== "chat") {
@@ -408,14 +413,17 @@ async function evalTasksRun(
     .filter(Boolean);
   const baseUrl = str(args, "base-url");
   const cacheDir = str(args, "cache");
-  const backend = createBackend(spec, {
-    ...(baseUrl !== undefined ? { baseUrl } : {}),
-    ...(apiText !== undefined ? { api: apiText as OpenAIApi } : {}),
-    ...(cacheDir !== undefined ? { cacheDir } : {}),
-  });
+  const backend: Backend =
+    spec === null
+      ? new NearestTrainBaseline(dataset)
+      : createBackend(spec, {
+          ...(baseUrl !== undefined ? { baseUrl } : {}),
+          ...(apiText !== undefined ? { api: apiText as OpenAIApi } : {}),
+          ...(cacheDir !== undefined ? { cacheDir } : {}),
+        });
   if (!backend.capabilities.generate) {
     throw new UsageError(
-      `--model ${formatModelSpec(spec)} cannot generate text, and every AVA task asks for a written answer: use openai:MODEL or ollama:MODEL`,
+      `--model ${spec === null ? "nearest" : formatModelSpec(spec)} cannot generate text, and every AVA task asks for a written answer: use openai:MODEL, ollama:MODEL or nearest`,
     );
   }
   const baselineText = str(args, "baseline");
@@ -486,7 +494,7 @@ async function evalTasksRun(
   }
   progress.done(outcome.failures.length > 0 ? `${outcome.failures.length} failed` : "");
   const results = toResultsFile(outcome, {
-    spec: formatModelSpec(spec),
+    spec: spec === null ? "nearest" : formatModelSpec(spec),
     backend: backend.name,
     baseUrl: backend.baseUrl,
   });
@@ -499,39 +507,4 @@ async function evalTasksRun(
     return 1;
   }
   return 0;
-}
-
-/** Tables A5–A18 as text: one line per task. */
-export function tasksSummary(results: ResultsFile, out: string): string {
-  const f = (v: number | null | undefined, d = 2) =>
-    v === null || v === undefined ? "–" : v.toFixed(d);
-  const lines = [
-    `eval tasks  ${results.model.spec}${results.model.server_model ? ` (server: ${results.model.server_model})` : ""}  split ${results.config.split}, ${results.items.total} records, ${results.items.failed} failed requests  → ${out}`,
-    "task    n     BLEU-1  BLEU-2  BLEU-3  BLEU-4  ROUGE-L  BERTScore  PPL      ΔPPL",
-  ];
-  const notes = new Set<string>();
-  for (const [task, s] of Object.entries(results.tasks ?? {})) {
-    if (s.kind !== "generation") continue;
-    if (s.bertscore_f1?.reason) notes.add(`BERTScore: ${s.bertscore_f1.reason}`);
-    if (s.ppl?.reason) notes.add(`PPL: ${s.ppl.reason}`);
-    if (s.delta_ppl?.reason && s.delta_ppl.reason !== s.ppl?.reason)
-      notes.add(`ΔPPL: ${s.delta_ppl.reason}`);
-    lines.push(
-      `${task.padEnd(7)} ${String(s.n).padEnd(5)} ${f(s.bleu_1).padStart(6)}  ${f(s.bleu_2).padStart(6)}  ${f(s.bleu_3).padStart(6)}  ${f(s.bleu_4).padStart(6)}  ${f(s.rouge_l).padStart(7)}  ${f(s.bertscore_f1?.value, 4).padStart(9)}  ${f(s.ppl?.value).padStart(7)}  ${f(s.delta_ppl?.value).padStart(6)}`,
-    );
-  }
-  const tap = Object.entries(results.tasks ?? {}).filter(([, s]) => s.kind === "prediction");
-  if (tap.length > 0) {
-    lines.push("task    n     accuracy  random  unparseable");
-    for (const [task, s] of tap) {
-      lines.push(
-        `${task.padEnd(7)} ${String(s.n).padEnd(5)} ${f(s.accuracy).padStart(8)}  ${f(s.random_accuracy).padStart(6)}  ${String(s.unparseable ?? 0).padStart(11)}${s.metric_variant ? `  (${s.metric_variant})` : ""}`,
-      );
-    }
-  }
-  for (const n of notes) lines.push(n);
-  for (const x of results.failures.slice(0, 5)) lines.push(`failed: ${x.id}: ${x.error}`);
-  if (results.failures.length > 5)
-    lines.push(`failed: ... and ${results.failures.length - 5} more (see ${out})`);
-  return `${lines.join("\n")}\n`;
 }

@@ -7,6 +7,9 @@ import type { Backend } from "../backends/types.js";
 import { errorMessage } from "../core/errors.js";
 import { runOpinionQa } from "../eval/opinionqa.js";
 import { type ResultRow, toResultsFile, writeResultsFile } from "../eval/results.js";
+import { NearestTrainBaseline } from "../eval/tasks/nearest.js";
+import { runAvaTasks } from "../eval/tasks/run.js";
+import { tasksSummary } from "../eval/tasks/summary.js";
 import { formatCounts, type IngestCounts, ingestFiles } from "../ingest/ingest.js";
 import { writeOpinionsFile } from "../opinions/write.js";
 import { buildReport } from "../report/report.js";
@@ -128,13 +131,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     log(
       `    ${dataset.records} records in ${dataset.files.length} file(s), dataset card ${join(datasetDir, "README.md")}`,
     );
+    const tasksEval = await demoTaskBaseline(out, datasetDir, log);
     const opinionqa = await demoOpinionQa(out, opts.sharedData ?? defaultSharedData(), log);
     const report = join(out, "report.html");
     log(`7/7 report → ${report}`);
     const written = await buildReport({
       db,
       dataset: datasetDir,
-      results: "skipped" in opinionqa ? [] : opinionqa.baselines.map((b) => b.resultsFile),
+      results: [
+        ...("skipped" in opinionqa ? [] : opinionqa.baselines.map((b) => b.resultsFile)),
+        ...(tasksEval ? [tasksEval] : []),
+      ],
       out: report,
     });
     log(
@@ -144,6 +151,39 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   } finally {
     if (!closed) store.close();
   }
+}
+
+/**
+ * Step 5, continued: the behavior tasks' model-free baseline (`avakit eval tasks --model
+ * nearest`: the response of the most similar train prompt) on the test-time split, the floor a
+ * trained model should clear; TAP accuracy is printed beside the random guess. Returns the
+ * results file, or null when there is nothing to score.
+ */
+export async function demoTaskBaseline(
+  out: string,
+  datasetDir: string,
+  log: (line: string) => void,
+): Promise<string | null> {
+  const split = "test-time";
+  const file = join(out, `ava-tasks-${split}-nearest.json`);
+  let outcome: Awaited<ReturnType<typeof runAvaTasks>>;
+  try {
+    outcome = await runAvaTasks({
+      backend: new NearestTrainBaseline(datasetDir),
+      concurrency: 4,
+      seed: 0,
+      dataset: datasetDir,
+      split,
+    });
+  } catch (err) {
+    log(`    behavior-task baseline skipped: ${errorMessage(err)}`);
+    return null;
+  }
+  const results = toResultsFile(outcome, { spec: "nearest", backend: "nearest" });
+  await writeResultsFile(file, results);
+  log(`    baseline "nearest" (the most similar train record's response) on ${split}:`);
+  log(indent(tasksSummary(results, file).trimEnd()));
+  return file;
 }
 
 /**

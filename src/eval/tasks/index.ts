@@ -16,6 +16,7 @@ export {
   type PromptFormat,
   type ShotExample,
 } from "./few-shot.js";
+export * from "./nearest.js";
 export * from "./parse-answer.js";
 export {
   type PromptLogprobSource,
@@ -34,3 +35,4 @@ export {
   type TapRMetric,
   truthOf,
 } from "./run.js";
+export * from "./summary.js";
