@@ -13,9 +13,9 @@ import {
   minePairs,
   orientPair,
   type PairConfig,
+  pairPriorityOf,
   wasmBlockDots,
 } from "./pairs.js";
-import { seededSample } from "./seeded.js";
 import { PAIR_TASKS, type PairCandidate, type PairTask, type TaskAd } from "./types.js";
 import { wordEdits } from "./word-edits.js";
 
@@ -316,9 +316,10 @@ test("the per-page cap keeps a seeded sample: deterministic, order-free, seed-de
   assert.equal(full.candidates.length, 66, "one TS-B orientation per pair");
 
   const a = minePairs(ads, vectors, cfg({ ...over, seed: 1 }));
-  assert.equal(a.stats.similarPairs, 66);
-  assert.equal(a.stats.taskPairs, 66);
-  assert.equal(a.stats.capped, 56);
+  assert.equal(a.stats.aboveThreshold, 66);
+  // Pairs whose priority cannot make the sample are not examined further (no word edits).
+  assert.ok(a.stats.similarPairs >= 10 && a.stats.similarPairs <= 66, `${a.stats.similarPairs}`);
+  assert.equal(a.stats.capped, 56, "every pair above the threshold but outside the sample");
   assert.equal(a.candidates.length, 10);
   assert.deepEqual(a.stats.perTask["TS-B"], 10);
   assert.deepEqual(minePairs(ads, vectors, cfg({ ...over, seed: 1 })), a);
@@ -329,11 +330,18 @@ test("the per-page cap keeps a seeded sample: deterministic, order-free, seed-de
     cfg({ ...over, seed: 1 }),
   );
   assert.deepEqual(b.candidates.map(brief), a.candidates.map(brief));
+  assert.deepEqual(b.stats, a.stats);
   const c = minePairs(ads, vectors, cfg({ ...over, seed: 2 }));
   assert.notDeepEqual(c.candidates.map(brief), a.candidates.map(brief));
-  // The sample is seededSample's, keyed by the pair's ad ids.
-  const keys = full.candidates.map((x) => [x.source.adId, x.target.adId].sort().join("|"));
-  const want = seededSample(keys, 10, "1:pairs", (k) => k);
+  // The sample is the 10 productive pairs with the smallest seeded pair priority.
+  const keys = full.candidates.map(
+    (x) => [x.source.adId, x.target.adId].sort() as [string, string],
+  );
+  const want = keys
+    .map(([p, q]) => ({ k: `${p}|${q}`, prio: pairPriorityOf(1, p, q) }))
+    .sort((x, y) => x.prio - y.prio)
+    .slice(0, 10)
+    .map((x) => x.k);
   assert.deepEqual(
     a.candidates.map((x) => [x.source.adId, x.target.adId].sort().join("|")).sort(),
     [...want].sort(),
@@ -353,9 +361,8 @@ test("similar pairs that yield no task do not take the cap's places", () => {
     ads.map(() => E1),
     cfg({ tasks: ["TS-E"], maxPairsPerPage: 5 }),
   );
-  assert.equal(r.stats.similarPairs, 15);
+  assert.equal(r.stats.aboveThreshold, 15);
   assert.equal(r.stats.taskPairs, 5);
-  assert.equal(r.stats.capped, 0);
   assert.deepEqual(tasksOf(r.candidates), [
     "TS-E a>f",
     "TS-E b>f",
@@ -368,7 +375,6 @@ test("similar pairs that yield no task do not take the cap's places", () => {
     ads.map(() => E1),
     cfg({ tasks: ["TS-E"], maxPairsPerPage: 1 }),
   );
-  assert.equal(one.stats.capped, 4);
   assert.equal(one.candidates.length, 1);
   assert.equal(one.candidates[0]!.target.adId, "f");
 });

@@ -14,7 +14,6 @@
 import { AGE_GROUPS, GENDERS } from "../core/types.js";
 import { cosine } from "../embed/types.js";
 import { stateIndex } from "../signals/geography.js";
-import { seededSample } from "./seeded.js";
 import { PAIR_TASKS, type PairCandidate, type PairTask, type TaskAd } from "./types.js";
 import { tokenEdits, WordIds } from "./word-edits.js";
 
@@ -78,13 +77,14 @@ export interface PairStats {
   /** Unordered pairs above the cosine threshold. */
   aboveThreshold: number;
   /**
-   * Unordered pairs passing both filters (cosine, word edits) and sharing a block, i.e. matching
-   * the enabled constants of some requested task.
+   * Pairs examined that pass both filters (cosine, word edits) and share a block. When the cap
+   * binds, a pair whose priority cannot make the sample is not examined (no word edits are
+   * computed for it), so this and `taskPairs` then count the examined pairs only.
    */
   similarPairs: number;
-  /** Similar pairs that yield at least one candidate: what the per-page cap counts. */
+  /** Examined similar pairs that yield at least one candidate: what the per-page cap counts. */
   taskPairs: number;
-  /** Such pairs dropped by the per-page cap (0 when not capped). */
+  /** Pairs above the threshold left out because of the cap (skipped or pushed out). */
   capped: number;
   /** Candidates emitted per task. */
   perTask: Record<PairTask, number>;
@@ -230,6 +230,15 @@ export function minePairs(
     if (v.length !== dim)
       throw new RangeError(`minePairs: vectors differ in length (${dim} and ${v.length})`);
   }
+  // Visit ads in id order, so that what the cap examines (and so the stats) is order-free.
+  const order = [...ads.keys()].sort((x, y) => compareStrings(ads[x]!.adId, ads[y]!.adId));
+  if (order.some((o, k) => o !== k)) {
+    return minePairs(
+      order.map((k) => ads[k]!),
+      order.map((k) => vectors[k]!),
+      cfg,
+    );
+  }
   const tasks = PAIR_TASKS.filter((t) => cfg.tasks.includes(t));
   const stats: PairStats = {
     ads: ads.length,
@@ -255,9 +264,42 @@ export function minePairs(
   const inv = vectors.map(inverseNorm);
   const prefilter = cfg.similarityThreshold - 1e-6 * (dim + 16);
   const kernel = blockDots();
-  const pairA: number[] = [];
-  const pairB: number[] = [];
-  const pairSim: number[] = [];
+  // 3–5 as the pairs come: the per-page cap keeps the maxPairsPerPage productive pairs with the
+  // smallest seeded priority (a max-heap), so memory stays bounded and the expensive word edits
+  // are computed only for a pair whose priority can still make the sample. A pair is productive
+  // when it passes the word-edit filter and yields a task in one orientation.
+  const words = new WordIds();
+  const tokens: (Int32Array | undefined)[] = new Array(ads.length);
+  const tokensOf = (i: number): Int32Array => {
+    let t = tokens[i];
+    if (t === undefined) {
+      t = words.encode(ads[i]!.body);
+      tokens[i] = t;
+    }
+    return t;
+  };
+  const seedWord = fmix32(hashString(`${cfg.seed}:pairs`));
+  const adHash = ads.map((a) => fmix32(hashString(a.adId) ^ seedWord));
+  const heap = new PairHeap(cfg.maxPairsPerPage);
+  const consider = (i: number, j: number, sim: number) => {
+    stats.aboveThreshold++;
+    const prio = pairPriority(adHash[i]!, adHash[j]!);
+    if (!heap.mayTake(prio)) {
+      stats.capped++;
+      return;
+    }
+    const a = ads[i]!;
+    const b = ads[j]!;
+    const found = [
+      ...orientPair(a, b, sim, -1, { ...cfg, tasks }),
+      ...orientPair(b, a, sim, -1, { ...cfg, tasks }),
+    ];
+    if (tokenEdits(tokensOf(i), tokensOf(j), cfg.minWordEdits) < cfg.minWordEdits) return;
+    stats.similarPairs++;
+    if (found.length === 0) return;
+    stats.taskPairs++;
+    if (heap.push({ prio, a: i, b: j, candidates: found })) stats.capped++;
+  };
   blockIds.forEach((ids, k) => {
     const earlier = blockIds.slice(0, k);
     for (const members of groups(ids)) {
@@ -285,68 +327,127 @@ export function minePairs(
             // The pair's first blocking key is the one that emits it.
             if (earlier.some((e) => e[i] !== -1 && e[i] === e[j])) continue;
             const sim = cosine(vectors[i]!, vectors[j]!);
-            if (sim > cfg.similarityThreshold) {
-              pairA.push(i);
-              pairB.push(j);
-              pairSim.push(sim);
-            }
+            if (sim > cfg.similarityThreshold) consider(i, j, sim);
           }
         }
       }
     }
   });
-  stats.aboveThreshold = pairA.length;
 
-  // 3. Word edits, only above the threshold: the bounded distance answers "≥ minimum?", and the
-  // exact one is computed for the kept pairs only. 4. The task rules, both orientations.
-  const words = new WordIds();
-  const tokens: (Int32Array | undefined)[] = new Array(ads.length);
-  const tokensOf = (i: number): Int32Array => {
-    let t = tokens[i];
-    if (t === undefined) {
-      t = words.encode(ads[i]!.body);
-      tokens[i] = t;
-    }
-    return t;
-  };
-  let productive: { a: number; b: number; key: string; candidates: PairCandidate[] }[] = [];
-  for (let p = 0; p < pairA.length; p++) {
-    const i = pairA[p]!;
-    const j = pairB[p]!;
-    if (tokenEdits(tokensOf(i), tokensOf(j), cfg.minWordEdits) < cfg.minWordEdits) continue;
-    stats.similarPairs++;
-    const a = ads[i]!;
-    const b = ads[j]!;
-    const sim = pairSim[p]!;
-    const found = [
-      ...orientPair(a, b, sim, -1, { ...cfg, tasks }),
-      ...orientPair(b, a, sim, -1, { ...cfg, tasks }),
-    ];
-    if (found.length === 0) continue;
-    const key = a.adId < b.adId ? `${a.adId}|${b.adId}` : `${b.adId}|${a.adId}`;
-    productive.push({ a: i, b: j, key, candidates: found });
-  }
-  stats.taskPairs = productive.length;
-
-  // 5. The per-page cap: a seeded sample of the pairs that yield a task, independent of order.
-  if (productive.length > cfg.maxPairsPerPage) {
-    productive = seededSample(productive, cfg.maxPairsPerPage, `${cfg.seed}:pairs`, (s) => s.key);
-    stats.capped = stats.taskPairs - productive.length;
-  }
   const candidates: PairCandidate[] = [];
-  for (const s of productive) {
+  for (const s of heap.items()) {
     const edits = tokenEdits(tokensOf(s.a), tokensOf(s.b));
     for (const c of s.candidates) candidates.push({ ...c, wordEdits: edits });
   }
-  const order = new Map<string, number>(PAIR_TASKS.map((t, i) => [t, i]));
+  const taskOrder = new Map<string, number>(PAIR_TASKS.map((t, i) => [t, i]));
   candidates.sort(
     (x, y) =>
-      order.get(x.task)! - order.get(y.task)! ||
+      taskOrder.get(x.task)! - taskOrder.get(y.task)! ||
       compareStrings(x.source.adId, y.source.adId) ||
       compareStrings(x.target.adId, y.target.adId),
   );
   for (const c of candidates) stats.perTask[c.task]++;
   return { candidates, stats };
+}
+
+/** FNV-1a, 32 bits, of a string's UTF-16 units. */
+function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** MurmurHash3's 32-bit finaliser. */
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * A pair's seeded 53-bit sampling priority from its two ads' seeded hashes; symmetric, so the
+ * pair has one priority whichever ad comes first. Cheap enough for every pair above the
+ * similarity threshold (the cap's sample is the productive pairs with the smallest priorities).
+ */
+export function pairPriority(ha: number, hb: number): number {
+  const lo = Math.min(ha, hb);
+  const hi = Math.max(ha, hb);
+  const x = fmix32(lo ^ Math.imul(hi, 0x9e3779b1));
+  const y = fmix32(hi ^ x ^ 0x27d4eb2f);
+  return (x >>> 11) * 2 ** 32 + y;
+}
+
+/** The priority of the pair of these two ad ids under `seed`, as `minePairs` computes it. */
+export function pairPriorityOf(seed: number, adA: string, adB: string): number {
+  const w = fmix32(hashString(`${seed}:pairs`));
+  return pairPriority(fmix32(hashString(adA) ^ w), fmix32(hashString(adB) ^ w));
+}
+
+interface HeldPair {
+  prio: number;
+  a: number;
+  b: number;
+  candidates: PairCandidate[];
+}
+
+/** A max-heap of at most `cap` pairs by priority: the `cap` smallest seen so far. */
+class PairHeap {
+  private readonly h: HeldPair[] = [];
+
+  constructor(private readonly cap: number) {}
+
+  /** Whether a pair of this priority could still be among the kept ones. */
+  mayTake(prio: number): boolean {
+    return this.h.length < this.cap || prio < this.h[0]!.prio;
+  }
+
+  /** Adds a pair; returns true when that pushed another out. */
+  push(p: HeldPair): boolean {
+    this.h.push(p);
+    this.up(this.h.length - 1);
+    if (this.h.length <= this.cap) return false;
+    const last = this.h.pop()!;
+    if (this.h.length > 0) {
+      this.h[0] = last;
+      this.down(0);
+    }
+    return true;
+  }
+
+  items(): readonly HeldPair[] {
+    return this.h;
+  }
+
+  private up(i: number): void {
+    const h = this.h;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]!.prio >= h[i]!.prio) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.h;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && h[l]!.prio > h[m]!.prio) m = l;
+      if (r < h.length && h[r]!.prio > h[m]!.prio) m = r;
+      if (m === i) return;
+      [h[m], h[i]] = [h[i]!, h[m]!];
+      i = m;
+    }
+  }
 }
 
 function compareStrings(x: string, y: string): number {
