@@ -12,7 +12,7 @@ export const demoCommand: Command = {
       description: "folder for the demo's files (recreated)",
       default: "avakit-demo",
     },
-    ads: { type: "string", description: "synthetic ads to generate", default: "5000" },
+    ads: { type: "string", description: "synthetic ads to generate", default: "2000" },
     seed: { type: "string", description: "random seed", default: "7" },
     embedder: {
       type: "string",
@@ -24,7 +24,7 @@ export const demoCommand: Command = {
   async run(args) {
     const res = await runDemo({
       out: str(args, "out")!,
-      ads: int(args, "ads", 5000)!,
+      ads: int(args, "ads", 2000)!,
       seed: int(args, "seed", 7)!,
       log: (l) => process.stdout.write(`${l}\n`),
       progress: !bool(args, "quiet"),
