@@ -16,8 +16,9 @@ export const demoCommand: Command = {
     seed: { type: "string", description: "random seed", default: "7" },
     embedder: {
       type: "string",
-      description: "embedder of the dataset step (use, hashing, openai:MODEL, transformers:PATH)",
-      default: "use",
+      description:
+        "embedder of the dataset step: hashing (fast, lexical), use (the offline sentence model; about 10 min for 2000 ads here), openai:MODEL, transformers:PATH",
+      default: "hashing",
     },
     quiet: { type: "boolean", description: "no progress on stderr" },
   },
