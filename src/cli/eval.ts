@@ -13,12 +13,7 @@ import type { SteerabilityMode } from "../eval/metrics/steerability.js";
 import { type MetricVariant, runOpinionQa } from "../eval/opinionqa.js";
 import { runOpinionQaSteer } from "../eval/opinionqa-steer.js";
 import { runOpinionQaXl } from "../eval/opinionqa-xl.js";
-import {
-  type BenchmarkOutcome,
-  type ResultsFile,
-  toResultsFile,
-  writeResultsFile,
-} from "../eval/results.js";
+import { type BenchmarkOutcome, toResultsFile, writeResultsFile } from "../eval/results.js";
 import { NearestTrainBaseline } from "../eval/tasks/nearest.js";
 import { type AvaTasksRunOptions, runAvaTasks, type TapRMetric } from "../eval/tasks/run.js";
 import { tasksSummary } from "../eval/tasks/summary.js";

@@ -58,7 +58,8 @@ export interface StoredAdRow {
   synthetic: boolean;
 }
 
-function range(lower: string | null, upper: string | null): Range | null {
+/** A stored range from its two columns (BIGINTs read as strings); null without a lower bound. */
+export function rangeOf(lower: string | null, upper: string | null): Range | null {
   if (lower === null) return null;
   return { lower: Number(lower), upper: upper === null ? null : Number(upper) };
 }
@@ -80,9 +81,9 @@ export const STORED_AD_SQL = `a.ad_id, a.page_id, a.page_name, a.byline, a.body,
 
 /** A stored ad with its signals, recomputed from the stored delivery by `computeSignals`. */
 export function toSignalRecord(r: StoredAdRow): SignalRecord {
-  const spend = range(r.spend_lower, r.spend_upper);
-  const impressions = range(r.impressions_lower, r.impressions_upper);
-  const audience = range(r.audience_lower, r.audience_upper);
+  const spend = rangeOf(r.spend_lower, r.spend_upper);
+  const impressions = rangeOf(r.impressions_lower, r.impressions_upper);
+  const audience = rangeOf(r.audience_lower, r.audience_upper);
   const s = computeSignals({
     adId: r.ad_id,
     regions: regionsFromColumns(r.state_delivery, r.other_regions),

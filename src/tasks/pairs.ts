@@ -11,6 +11,7 @@
  * for pairs above the cosine threshold. The result equals the all-pairs definition, which the
  * tests check against a brute-force reference.
  */
+import { fmix32, fnv1a32 } from "../core/hash.js";
 import { AGE_GROUPS, GENDERS } from "../core/types.js";
 import { cosine } from "../embed/types.js";
 import { stateIndex } from "../signals/geography.js";
@@ -278,8 +279,8 @@ export function minePairs(
     }
     return t;
   };
-  const seedWord = fmix32(hashString(`${cfg.seed}:pairs`));
-  const adHash = ads.map((a) => fmix32(hashString(a.adId) ^ seedWord));
+  const seedWord = fmix32(fnv1a32(`${cfg.seed}:pairs`));
+  const adHash = ads.map((a) => fmix32(fnv1a32(a.adId) ^ seedWord));
   const heap = new PairHeap(cfg.maxPairsPerPage);
   const consider = (i: number, j: number, sim: number) => {
     stats.aboveThreshold++;
@@ -350,27 +351,6 @@ export function minePairs(
   return { candidates, stats };
 }
 
-/** FNV-1a, 32 bits, of a string's UTF-16 units. */
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** MurmurHash3's 32-bit finaliser. */
-function fmix32(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /**
  * A pair's seeded 53-bit sampling priority from its two ads' seeded hashes; symmetric, so the
  * pair has one priority whichever ad comes first. Cheap enough for every pair above the
@@ -386,8 +366,8 @@ export function pairPriority(ha: number, hb: number): number {
 
 /** The priority of the pair of these two ad ids under `seed`, as `minePairs` computes it. */
 export function pairPriorityOf(seed: number, adA: string, adB: string): number {
-  const w = fmix32(hashString(`${seed}:pairs`));
-  return pairPriority(fmix32(hashString(adA) ^ w), fmix32(hashString(adB) ^ w));
+  const w = fmix32(fnv1a32(`${seed}:pairs`));
+  return pairPriority(fmix32(fnv1a32(adA) ^ w), fmix32(fnv1a32(adB) ^ w));
 }
 
 interface HeldPair {

@@ -1,5 +1,7 @@
 /** One output record of the AVA dataset, and its line in a stage's work file. Pure. */
+
 import { hash } from "node:crypto";
+import { fmix32 } from "../core/hash.js";
 import type { Split } from "./splits.js";
 import type { RenderedTask, TaskAd } from "./types.js";
 
@@ -64,17 +66,6 @@ function seedWords(seed: number): [number, number] {
     seedCache.set(seed, w);
   }
   return w;
-}
-
-/** MurmurHash3's 32-bit finaliser: a bijection that mixes every input bit into every output bit. */
-function fmix32(x: number): number {
-  let h = x;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 export function workRecord(

@@ -39,7 +39,6 @@ export interface ShardCounts {
   pairsCapped: number;
   /** Single-ad pages (no pair can be mined from them). */
   singleAdPages: number;
-  embeddingsComputed: number;
   seconds: number;
 }
 
@@ -53,8 +52,6 @@ export interface ShardEnv {
   mediaTexts: Map<string, string> | null;
   /** Progress lines (count, rate, ETA) for the embedding of texts not yet cached. */
   progress?: boolean;
-  /** Called after each page with the number of ads done in this shard. */
-  onAds?: (adsDone: number) => void;
 }
 
 /** The shard a page belongs to: md5 of the page id, so every machine agrees. */
@@ -189,7 +186,6 @@ export async function runShard(
     similarPairs: 0,
     pairsCapped: 0,
     singleAdPages: 0,
-    embeddingsComputed: 0,
     seconds: 0,
   };
   const ads = input.rows.map((r) => taskAdFromRow(r));

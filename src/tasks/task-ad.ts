@@ -1,8 +1,8 @@
 /** A stored ad row → the `TaskAd` the templates and the pair miner read. Pure. */
 import { AvakitError } from "../core/errors.js";
-import { AGE_GROUPS, GENDERS, type Range } from "../core/types.js";
+import { AGE_GROUPS, GENDERS } from "../core/types.js";
 import { computeSignals } from "../signals/compute.js";
-import { STORED_AD_SQL, type StoredAdRow } from "../signals/records.js";
+import { rangeOf, STORED_AD_SQL, type StoredAdRow } from "../signals/records.js";
 import { demographicsFromColumn, regionsFromColumns } from "../store/rows.js";
 import type { TaskAd } from "./types.js";
 
@@ -14,19 +14,14 @@ export interface TaskAdRow extends StoredAdRow {
 /** The select list for `TaskAdRow` over `ads a`. */
 export const AD_ROW_SQL = `${STORED_AD_SQL}, a.media`;
 
-function range(lower: string | null, upper: string | null): Range | null {
-  if (lower === null) return null;
-  return { lower: Number(lower), upper: upper === null ? null : Number(upper) };
-}
-
 /**
  * Signals come from `computeSignals` (the one implementation). Age shares sum the female and
  * male cells and gender shares the known-age cells, the same cells bestAgeGroup/bestGender use.
  */
 export function taskAdFromRow(r: TaskAdRow, body: string = r.body): TaskAd {
   const demographics = demographicsFromColumn(r.demographics);
-  const spend = range(r.spend_lower, r.spend_upper);
-  const impressions = range(r.impressions_lower, r.impressions_upper);
+  const spend = rangeOf(r.spend_lower, r.spend_upper);
+  const impressions = rangeOf(r.impressions_lower, r.impressions_upper);
   const s = computeSignals({
     adId: r.ad_id,
     regions: regionsFromColumns(r.state_delivery, r.other_regions),
@@ -60,7 +55,7 @@ export function taskAdFromRow(r: TaskAdRow, body: string = r.body): TaskAd {
     endDate: r.end_date,
     market: "USA",
     currency: r.currency,
-    audienceSize: range(r.audience_lower, r.audience_upper),
+    audienceSize: rangeOf(r.audience_lower, r.audience_upper),
     spend,
     impressions,
     stateInterest: s.stateInterest,
