@@ -337,13 +337,18 @@ export class CachedBackend implements Backend {
     return this.#log;
   }
 
-  /** Closes this instance's log (entries are on disk already; later writes reopen it). */
+  /**
+   * Closes this instance's log (entries are on disk already; later writes reopen it) and frees
+   * what the backend behind it holds.
+   */
   async close(): Promise<void> {
     const log = this.#log;
     this.#log = null;
-    if (!log) return;
-    const fd = await log.catch(() => null);
-    if (fd !== null) await new Promise<void>((resolve) => close(fd, () => resolve()));
+    if (log) {
+      const fd = await log.catch(() => null);
+      if (fd !== null) await new Promise<void>((resolve) => close(fd, () => resolve()));
+    }
+    await this.inner.close?.();
   }
 }
 

@@ -43,7 +43,7 @@ test("parseModelSpec: unknown kinds and missing names are usage errors", () => {
   assert.throws(() => parseModelSpec("human:"), /needs group/);
 });
 
-test("createBackend builds each kind; llamacpp is not available yet", () => {
+test("createBackend builds each kind; a missing GGUF file is a clear error", () => {
   const o = createBackend("openai:m", { baseUrl: server.openaiBaseUrl, env: {} });
   assert.ok(o instanceof OpenAIBackend);
   assert.equal(o.api, "completions");
@@ -57,7 +57,7 @@ test("createBackend builds each kind; llamacpp is not available yet", () => {
   assert.throws(
     () => createBackend("llamacpp:/m/x.gguf"),
     (err: Error) =>
-      err instanceof AvakitError && /not available yet in this build/.test(err.message),
+      err instanceof AvakitError && /llamacpp:\/m\/x\.gguf: no such model file/.test(err.message),
   );
   const dir = mkdtempSync(join(tmpdir(), "avakit-spec-"));
   try {

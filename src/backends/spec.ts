@@ -1,7 +1,8 @@
-import { AvakitError, UsageError } from "../core/errors.js";
+import { UsageError } from "../core/errors.js";
 import { HumanBaseline, type HumanBaselineOptions, UniformBaseline } from "./baselines.js";
 import { CachedBackend } from "./cache.js";
 import type { RetryOptions } from "./http.js";
+import { LlamaCppBackend, type LlamaCppBackendOptions } from "./llamacpp.js";
 import { OllamaBackend } from "./ollama.js";
 import { type OpenAIApi, OpenAIBackend } from "./openai.js";
 import type { Backend } from "./types.js";
@@ -74,11 +75,13 @@ export interface CreateBackendOptions extends RetryOptions {
   humanLookup?: HumanBaselineOptions["lookup"];
   /** Wrap the backend in a CachedBackend on this folder. */
   cacheDir?: string;
+  /** llamacpp: only: context size, parallel sequences, GPU, threads, seed. */
+  llamacpp?: Omit<LlamaCppBackendOptions, "path">;
 }
 
 export function createBackend(spec: ModelSpec | string, opts: CreateBackendOptions = {}): Backend {
   const s = typeof spec === "string" ? parseModelSpec(spec) : spec;
-  const { baseUrl, api, apiKey, env, humanLookup, cacheDir, ...retry } = opts;
+  const { baseUrl, api, apiKey, env, humanLookup, cacheDir, llamacpp, ...retry } = opts;
   let backend: Backend;
   switch (s.kind) {
     case "openai":
@@ -100,9 +103,8 @@ export function createBackend(spec: ModelSpec | string, opts: CreateBackendOptio
       });
       break;
     case "llamacpp":
-      throw new AvakitError(
-        `llamacpp:${s.path}: the in-process llama.cpp backend is not available yet in this build (node-llama-cpp is not installed); meanwhile run llama.cpp's server and use --model openai:MODEL --base-url http://127.0.0.1:8080/v1`,
-      );
+      backend = new LlamaCppBackend({ ...llamacpp, path: s.path });
+      break;
     case "uniform":
       return new UniformBaseline();
     case "human":

@@ -171,6 +171,9 @@ export interface Backend {
 
   /** Baselines: answer a letter question directly, without tokens. */
   letterDistribution?(item: LetterItem): Promise<LetterAnswer>;
+
+  /** Frees what the backend holds in this process (an in-process model); HTTP backends have none. */
+  close?(): Promise<void>;
 }
 
 /** The default k for letter questions: the most the OpenAI chat API returns. */

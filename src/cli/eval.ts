@@ -1,5 +1,11 @@
+import { LLAMACPP_DEFAULT_CONTEXT, LLAMACPP_MAX_SEQUENCES } from "../backends/llamacpp.js";
 import type { OpenAIApi } from "../backends/openai.js";
-import { createBackend, formatModelSpec, parseModelSpec } from "../backends/spec.js";
+import {
+  type CreateBackendOptions,
+  createBackend,
+  formatModelSpec,
+  parseModelSpec,
+} from "../backends/spec.js";
 import { type TokenEmbedder, TransformersTokenEmbedder } from "../backends/transformers-tokens.js";
 import type { Backend } from "../backends/types.js";
 import { AvakitError, errorMessage, UsageError } from "../core/errors.js";
@@ -20,10 +26,10 @@ import { tasksSummary } from "../eval/tasks/summary.js";
 import { bool, type Command, int, type ParsedArgs, str, strs } from "./command.js";
 
 const TASKS_USAGE =
-  "avakit eval tasks --dataset DIR --split test-advertiser|test-time --model SPEC --out results.json [--tasks TAG-G,TAP-R,...] [--shots K] [--seed S] [--max-tokens N] [--concurrency N] [--limit N] [--cache DIR] [--base-url URL] [--api completions|chat] [--baseline SPEC [--baseline-base-url URL]] [--tap-r-metric top1|top3-overlap] [--bertscore-model PATH [--bertscore-idf]] [--allow-failures] [--quiet]";
+  "avakit eval tasks --dataset DIR --split test-advertiser|test-time --model SPEC --out results.json [--tasks TAG-G,TAP-R,...] [--shots K] [--seed S] [--max-tokens N] [--concurrency N] [--limit N] [--cache DIR] [--base-url URL] [--api completions|chat] [--baseline SPEC [--baseline-base-url URL]] [--tap-r-metric top1|top3-overlap] [--bertscore-model PATH [--bertscore-idf]] [--ctx-size N] [--gpu auto|none|cuda|vulkan|metal] [--threads N] [--allow-failures] [--quiet]";
 
 const USAGE =
-  "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli|culturebank --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--judge SPEC [--judge-base-url URL] [--judge-api chat|completions]] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--allow-failures] [--quiet]";
+  "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli|culturebank --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--judge SPEC [--judge-base-url URL] [--judge-api chat|completions]] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--ctx-size N] [--gpu auto|none|cuda|vulkan|metal] [--threads N] [--allow-failures] [--quiet]";
 
 /** Flags only `avakit eval tasks` takes. */
 const TASKS_ONLY = [
@@ -57,7 +63,7 @@ export const evalCommand: Command = {
   options: {
     model: {
       type: "string",
-      description: "openai:MODEL, ollama:MODEL, uniform or human:GROUP",
+      description: "openai:MODEL, ollama:MODEL, llamacpp:PATH.gguf, uniform or human:GROUP",
     },
     "base-url": { type: "string", description: "server of openai:/ollama: models" },
     api: { type: "string", description: "openai: completions or chat" },
@@ -150,6 +156,17 @@ export const evalCommand: Command = {
       description: "bootstrap seed (tasks: also the few-shot choice)",
       default: "0",
     },
+    "ctx-size": {
+      type: "string",
+      description: `llamacpp: tokens per sequence (default ${LLAMACPP_DEFAULT_CONTEXT}, at most the model's)`,
+    },
+    gpu: {
+      type: "string",
+      description:
+        "llamacpp: auto (CUDA, Vulkan or Metal when present, else CPU), none, cuda, vulkan or metal",
+      default: "auto",
+    },
+    threads: { type: "string", description: "llamacpp: CPU threads (default: all cores)" },
     "allow-failures": { type: "boolean", description: "exit 0 even when some items failed" },
     out: { type: "string", short: "o", description: "results.json to write" },
     quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
@@ -163,6 +180,26 @@ function need(args: ParsedArgs, key: string): string {
   const v = str(args, key);
   if (v === undefined || v === "") throw new UsageError(`--${key} is required\nusage: ${USAGE}`);
   return v;
+}
+
+/**
+ * `llamacpp:` settings from --ctx-size, --gpu and --threads. Parallel sequences follow
+ * --concurrency, at most LLAMACPP_MAX_SEQUENCES (each holds its own KV cache of --ctx-size tokens).
+ */
+function llamacppOptions(args: ParsedArgs): NonNullable<CreateBackendOptions["llamacpp"]> {
+  const gpu = str(args, "gpu") ?? "auto";
+  if (!["auto", "none", "cuda", "vulkan", "metal"].includes(gpu)) {
+    throw new UsageError(`--gpu expects auto, none, cuda, vulkan or metal, got "${gpu}"`);
+  }
+  const ctx = positiveInt(args, "ctx-size", 16);
+  const threads = positiveInt(args, "threads", 1);
+  const concurrency = positiveInt(args, "concurrency", 1) ?? 8;
+  return {
+    gpu: gpu === "none" ? false : (gpu as "auto" | "cuda" | "vulkan" | "metal"),
+    sequences: Math.min(concurrency, LLAMACPP_MAX_SEQUENCES),
+    ...(ctx !== undefined ? { contextSize: ctx } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+  };
 }
 
 function positiveInt(args: ParsedArgs, key: string, min: number): number | undefined {
@@ -179,13 +216,33 @@ export async function evalRun(
   stdout: { write(text: string): unknown },
   stderr: { write(text: string): unknown } = process.stderr,
 ): Promise<number> {
+  // Backends that hold a model in this process (llamacpp:) are freed however the run ends.
+  const opened: Backend[] = [];
+  try {
+    return await evalMain(args, stdout, stderr, (b) => {
+      opened.push(b);
+      return b;
+    });
+  } finally {
+    for (const b of opened) await b.close?.().catch(() => {});
+  }
+}
+
+type Opened = <B extends Backend>(backend: B) => B;
+
+async function evalMain(
+  args: ParsedArgs,
+  stdout: { write(text: string): unknown },
+  stderr: { write(text: string): unknown },
+  open: Opened,
+): Promise<number> {
   const [benchmark, ...extra] = args.positionals;
   if (!benchmark || !(BENCHMARKS as readonly string[]).includes(benchmark) || extra.length > 0) {
     throw new UsageError(
       `${benchmark ? `unknown benchmark "${[benchmark, ...extra].join(" ")}"` : "missing benchmark"}: use ${BENCHMARKS.join(", ")}\nusage: ${USAGE}`,
     );
   }
-  if (benchmark === "tasks") return evalTasksRun(args, stdout, stderr);
+  if (benchmark === "tasks") return evalTasksRun(args, stdout, stderr, open);
   for (const k of TASKS_ONLY) {
     const v = args.values[k];
     const isDefault =
@@ -258,15 +315,19 @@ export async function evalRun(
   }
   const baseUrl = str(args, "base-url");
   const cacheDir = str(args, "cache");
-  const backend = createBackend(spec, {
-    ...(baseUrl !== undefined ? { baseUrl } : {}),
-    ...(apiText !== undefined
-      ? { api: apiText as OpenAIApi }
-      : benchmark === "culturebank"
-        ? { api: "chat" as const }
-        : {}),
-    ...(cacheDir !== undefined ? { cacheDir } : {}),
-  });
+  const llamacpp = llamacppOptions(args);
+  const backend = open(
+    createBackend(spec, {
+      llamacpp,
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      ...(apiText !== undefined
+        ? { api: apiText as OpenAIApi }
+        : benchmark === "culturebank"
+          ? { api: "chat" as const }
+          : {}),
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+    }),
+  );
   const progress = new Progress({
     label: `eval ${benchmark}`,
     unit: "items",
@@ -307,11 +368,14 @@ export async function evalRun(
   } else if (benchmark === "culturebank") {
     const judgeSpec = parseModelSpec(judgeText as string);
     const judgeBaseUrl = str(args, "judge-base-url");
-    const judge = createBackend(judgeSpec, {
-      api: judgeApi,
-      ...(judgeBaseUrl !== undefined ? { baseUrl: judgeBaseUrl } : {}),
-      ...(cacheDir !== undefined ? { cacheDir } : {}),
-    });
+    const judge = open(
+      createBackend(judgeSpec, {
+        api: judgeApi,
+        llamacpp,
+        ...(judgeBaseUrl !== undefined ? { baseUrl: judgeBaseUrl } : {}),
+        ...(cacheDir !== undefined ? { cacheDir } : {}),
+      }),
+    );
     outcome = await runCultureBank({
       ...common,
       data: dataList,
@@ -364,6 +428,7 @@ async function evalTasksRun(
   args: ParsedArgs,
   stdout: { write(text: string): unknown },
   stderr: { write(text: string): unknown },
+  open: Opened,
 ): Promise<number> {
   const needT = (key: string) => {
     const v = str(args, key);
@@ -408,14 +473,18 @@ async function evalTasksRun(
     .filter(Boolean);
   const baseUrl = str(args, "base-url");
   const cacheDir = str(args, "cache");
+  const llamacpp = llamacppOptions(args);
   const backend: Backend =
     spec === null
       ? new NearestTrainBaseline(dataset)
-      : createBackend(spec, {
-          ...(baseUrl !== undefined ? { baseUrl } : {}),
-          ...(apiText !== undefined ? { api: apiText as OpenAIApi } : {}),
-          ...(cacheDir !== undefined ? { cacheDir } : {}),
-        });
+      : open(
+          createBackend(spec, {
+            llamacpp,
+            ...(baseUrl !== undefined ? { baseUrl } : {}),
+            ...(apiText !== undefined ? { api: apiText as OpenAIApi } : {}),
+            ...(cacheDir !== undefined ? { cacheDir } : {}),
+          }),
+        );
   if (!backend.capabilities.generate) {
     throw new UsageError(
       `--model ${spec === null ? "nearest" : formatModelSpec(spec)} cannot generate text, and every AVA task asks for a written answer: use openai:MODEL, ollama:MODEL or nearest`,
@@ -426,12 +495,15 @@ async function evalTasksRun(
   const baselineBaseUrl = str(args, "baseline-base-url") ?? baseUrl;
   const baseline =
     baselineSpec !== undefined
-      ? createBackend(baselineSpec, {
-          // Δ PPL needs prompt log-probabilities: the completions API.
-          api: "completions",
-          ...(baselineBaseUrl !== undefined ? { baseUrl: baselineBaseUrl } : {}),
-          ...(cacheDir !== undefined ? { cacheDir } : {}),
-        })
+      ? open(
+          createBackend(baselineSpec, {
+            // Δ PPL needs prompt log-probabilities: the completions API.
+            api: "completions",
+            llamacpp,
+            ...(baselineBaseUrl !== undefined ? { baseUrl: baselineBaseUrl } : {}),
+            ...(cacheDir !== undefined ? { cacheDir } : {}),
+          }),
+        )
       : undefined;
   let embedder: TokenEmbedder | { unavailable: string } = {
     unavailable: "no --bertscore-model given",
