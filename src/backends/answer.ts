@@ -1,11 +1,13 @@
 import { AvakitError } from "../core/errors.js";
-import { letterDistribution } from "./letters.js";
+import { type LetterScoring, letterDistribution } from "./letters.js";
 import { type Backend, DEFAULT_TOP_K, type LetterAnswer, type LetterItem } from "./types.js";
 
 export interface AnswerLettersOptions {
   /** Top-k to ask for (default 20, the most OpenAI's chat API and Ollama return). */
   k?: number;
   signal?: AbortSignal;
+  /** How the letters' probabilities are read from the top-k (default `sum`). */
+  scoring?: LetterScoring;
 }
 
 /**
@@ -27,6 +29,6 @@ export async function answerLetters(
     k: opts.k ?? DEFAULT_TOP_K,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const d = letterDistribution(r.tokens, item.letters);
+  const d = letterDistribution(r.tokens, item.letters, opts.scoring);
   return r.serverModel === undefined ? d : { ...d, serverModel: r.serverModel };
 }

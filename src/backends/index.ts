@@ -18,7 +18,19 @@ export {
   type RetryOptions,
   redactSecret,
 } from "./http.js";
-export { LOW_MASS_THRESHOLD, letterDistribution, letterVariants } from "./letters.js";
+export {
+  LETTER_SCORINGS,
+  type LetterScoring,
+  LOW_MASS_THRESHOLD,
+  letterDistribution,
+  letterVariants,
+} from "./letters.js";
+export {
+  LLAMACPP_DEFAULT_CONTEXT,
+  LLAMACPP_DEFAULT_SEQUENCES,
+  LlamaCppBackend,
+  type LlamaCppBackendOptions,
+} from "./llamacpp.js";
 export {
   OLLAMA_DEFAULT_BASE_URL,
   OllamaBackend,

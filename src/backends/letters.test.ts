@@ -112,3 +112,21 @@ test("bad letter lists and NaN log-probabilities are errors", () => {
     /not a number/,
   );
 });
+
+test("opinionqa scoring: the larger of ' L' and 'L', absent letters imputed as helpers.py does", () => {
+  const top = [lp(" A", 0.4), lp("A", 0.1), lp("▁B", 0.2), lp("x", 0.15), lp(" y", 0.05)];
+  // Present: A = max(0.4, 0.1) = 0.4, B = 0.2. C, D absent (2 misses):
+  // min_prob = 0.05, remaining = 1 − (0.4+0.1+0.2+0.15+0.05) = 0.1, miss = min(0.05, 0.1/2) = 0.05.
+  const d = letterDistribution(top, ["A", "B", "C", "D"], "opinionqa");
+  const z = 0.4 + 0.2 + 0.05 + 0.05;
+  close(d.probs, [0.4 / z, 0.2 / z, 0.05 / z, 0.05 / z]);
+  // mass counts the observed letter tokens (all variants), not the imputed values.
+  assert.ok(Math.abs(d.mass - 0.7) < 1e-12);
+  // The same tokens under `sum`: A = 0.5, B = 0.2, C = D = 0.
+  close(letterDistribution(top, ["A", "B", "C", "D"], "sum").probs, [5 / 7, 2 / 7, 0, 0]);
+  // A full top-k (nothing remaining) imputes 0, as log(0) = −inf does in helpers.py.
+  const full = letterDistribution([lp(" A", 0.75), lp("B", 0.25)], ["A", "B", "C"], "opinionqa");
+  close(full.probs, [0.75, 0.25, 0]);
+  // No letter at all is still no answer.
+  assert.equal(letterDistribution([lp("x", 0.9)], ["A", "B"], "opinionqa").probs, null);
+});

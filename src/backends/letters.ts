@@ -38,29 +38,55 @@ function checkLetters(letters: readonly string[]): void {
 }
 
 /**
- * Sums each offered letter's probability over its variants and renormalises over the letters.
- * `mass` is the probability the letters covered before renormalising (capped at 1 against
- * rounding). With no letter among the top tokens, `probs` is null and `reason` says why.
+ * How a letter's probability is read from the top-k tokens (`--letter-scoring`):
+ * - `sum` (default, as the issue specifies for every benchmark): the sum of its variants' probabilities;
+ *   a letter absent from the top k gets 0.
+ * - `opinionqa`: OpinionQA's own code (`helpers.py` `get_probabilities`): the larger of the spaced
+ *   (" L", and the raw "▁L"/"ĠL" spellings of it) and the bare ("L") variant; a letter absent from
+ *   the top k gets min(smallest top-k probability, (1 − Σ top-k probabilities) / #absent letters).
+ * Both renormalise over the offered letters. They differ only when a letter shows up in both
+ * spellings or not at all.
+ */
+export type LetterScoring = "sum" | "opinionqa";
+export const LETTER_SCORINGS: readonly LetterScoring[] = ["sum", "opinionqa"];
+
+/**
+ * Each offered letter's probability from the top tokens (see LetterScoring), renormalised over the
+ * letters. `mass` is the probability the letters' tokens had among the top tokens before
+ * renormalising (capped at 1 against rounding; what `opinionqa` imputes for absent letters is not
+ * counted). With no letter among the top tokens, `probs` is null and `reason` says why (also under
+ * `opinionqa`, whose imputed values alone would be a distribution the model never gave).
  */
 export function letterDistribution(
   topTokens: readonly TokenLogprob[],
   letters: readonly string[],
+  scoring: LetterScoring = "sum",
 ): LetterAnswer {
   checkLetters(letters);
-  const index = new Map<string, number>();
+  // Variant v of letter i: index.get(token) = [i, bare?].
+  const index = new Map<string, [number, boolean]>();
   letters.forEach((l, i) => {
-    for (const v of letterVariants(l)) index.set(v, i);
+    for (const v of letterVariants(l)) index.set(v, [i, v === l]);
   });
   const sums = new Array<number>(letters.length).fill(0);
+  const spaced = new Array<number>(letters.length).fill(-1);
+  const bare = new Array<number>(letters.length).fill(-1);
   let mass = 0;
+  let topMass = 0;
+  let minProb = Number.POSITIVE_INFINITY;
   for (const t of topTokens) {
     if (Number.isNaN(t.logprob)) {
       throw new AvakitError(`log-probability of token ${JSON.stringify(t.token)} is not a number`);
     }
-    const i = index.get(t.token);
-    if (i === undefined) continue;
     const p = Math.exp(t.logprob);
+    topMass += p;
+    if (p < minProb) minProb = p;
+    const hit = index.get(t.token);
+    if (hit === undefined) continue;
+    const [i, isBare] = hit;
     sums[i] = (sums[i] ?? 0) + p;
+    const seen = isBare ? bare : spaced;
+    if (p > (seen[i] ?? -1)) seen[i] = p;
     mass += p;
   }
   if (!(mass > 0)) {
@@ -75,7 +101,15 @@ export function letterDistribution(
       reason: `none of the letters ${letters.join(", ")} is among the ${topTokens.length} most likely next tokens${shown ? ` (they start ${shown})` : ""}`,
     };
   }
-  const probs = sums.map((s) => s / mass);
+  let unnorm = sums;
+  if (scoring === "opinionqa") {
+    const picked = letters.map((_, i) => Math.max(spaced[i] ?? -1, bare[i] ?? -1));
+    const misses = picked.filter((p) => p < 0).length;
+    const missValue = misses > 0 ? Math.min(minProb, Math.max(0, 1 - topMass) / misses) : 0;
+    unnorm = picked.map((p) => (p < 0 ? missValue : p));
+  }
+  const z = unnorm.reduce((a, b) => a + b, 0);
+  const probs = unnorm.map((s) => s / z);
   const covered = Math.min(mass, 1);
   return { probs, mass: covered, lowMass: covered < LOW_MASS_THRESHOLD };
 }

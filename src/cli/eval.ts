@@ -1,3 +1,4 @@
+import { LETTER_SCORINGS, type LetterScoring } from "../backends/letters.js";
 import { LLAMACPP_DEFAULT_CONTEXT, LLAMACPP_MAX_SEQUENCES } from "../backends/llamacpp.js";
 import type { OpenAIApi } from "../backends/openai.js";
 import {
@@ -29,7 +30,7 @@ const TASKS_USAGE =
   "avakit eval tasks --dataset DIR --split test-advertiser|test-time --model SPEC --out results.json [--tasks TAG-G,TAP-R,...] [--shots K] [--seed S] [--max-tokens N] [--concurrency N] [--limit N] [--cache DIR] [--base-url URL] [--api completions|chat] [--baseline SPEC [--baseline-base-url URL]] [--tap-r-metric top1|top3-overlap] [--bertscore-model PATH [--bertscore-idf]] [--ctx-size N] [--gpu auto|none|cuda|vulkan|metal] [--threads N] [--allow-failures] [--quiet]";
 
 const USAGE =
-  "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli|culturebank --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--judge SPEC [--judge-base-url URL] [--judge-api chat|completions]] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--limit N] [--seed S] [--ctx-size N] [--gpu auto|none|cuda|vulkan|metal] [--threads N] [--allow-failures] [--quiet]";
+  "avakit eval opinionqa|opinionqa-xl|globalopinionqa|culturenli|culturebank --model SPEC --data PATH --out results.json [--base-url URL] [--api completions|chat] [--judge SPEC [--judge-base-url URL] [--judge-api chat|completions]] [--concurrency N] [--cache DIR] [--opinions FILE.jsonl] [--surveys W26,W92] [--steer [--steer-max best-style|per-question]] [--metric-variant opinionqa|ava-code] [--jsd-variant standard|culturebank] [--letter-scoring sum|opinionqa] [--limit N] [--seed S] [--ctx-size N] [--gpu auto|none|cuda|vulkan|metal] [--threads N] [--allow-failures] [--quiet]";
 
 /** Flags only `avakit eval tasks` takes. */
 const TASKS_ONLY = [
@@ -155,6 +156,12 @@ export const evalCommand: Command = {
       type: "string",
       description: "bootstrap seed (tasks: also the few-shot choice)",
       default: "0",
+    },
+    "letter-scoring": {
+      type: "string",
+      description:
+        "opinionqa, opinionqa-xl, globalopinionqa, culturenli: sum (each letter's token variants summed) or opinionqa (OpinionQA's helpers.py: the larger variant, absent letters imputed)",
+      default: "sum",
     },
     "ctx-size": {
       type: "string",
@@ -334,8 +341,20 @@ async function evalMain(
     enabled: !bool(args, "quiet"),
   });
   const limit = positiveInt(args, "limit", 1);
+  const letterScoring = str(args, "letter-scoring") ?? "sum";
+  if (!(LETTER_SCORINGS as readonly string[]).includes(letterScoring)) {
+    throw new UsageError(
+      `--letter-scoring expects ${LETTER_SCORINGS.join(" or ")}, got "${letterScoring}"`,
+    );
+  }
+  if (letterScoring !== "sum" && benchmark === "culturebank") {
+    throw new UsageError(
+      "--letter-scoring does not apply to culturebank (its judge answers Yes/No)",
+    );
+  }
   const common: EvalRunOptions = {
     backend,
+    letterScoring: letterScoring as LetterScoring,
     concurrency: positiveInt(args, "concurrency", 1) ?? 8,
     seed: positiveInt(args, "seed", 0) ?? 0,
     ...(limit !== undefined ? { limit } : {}),
@@ -391,6 +410,7 @@ async function evalMain(
     backend: backend.name,
     baseUrl: backend.baseUrl,
   });
+  if (benchmark !== "culturebank") results.config.letter_scoring = letterScoring;
   await writeResultsFile(out, results);
   const lines = [
     `${benchmark}  ${results.model.spec}${results.model.server_model ? ` (server: ${results.model.server_model})` : ""}  ${results.items.total} items, ${results.items.failed} failed  → ${out}`,
@@ -449,6 +469,11 @@ async function evalTasksRun(
     if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) {
       throw new UsageError(`--${k} does not apply to eval tasks (it reads --dataset)`);
     }
+  }
+  if ((str(args, "letter-scoring") ?? "sum") !== "sum") {
+    throw new UsageError(
+      "--letter-scoring does not apply to eval tasks (TAP answers are parsed from text)",
+    );
   }
   const dataset = needT("dataset");
   const split = needT("split");

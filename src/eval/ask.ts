@@ -1,5 +1,5 @@
 import { answerLetters } from "../backends/answer.js";
-import { LOW_MASS_THRESHOLD } from "../backends/letters.js";
+import { type LetterScoring, LOW_MASS_THRESHOLD } from "../backends/letters.js";
 import { type PoolProgress, runPool } from "../backends/pool.js";
 import type { Backend, LetterItem } from "../backends/types.js";
 import type { ItemFailure, LetterMassSummary } from "./results.js";
@@ -12,6 +12,8 @@ import type { ItemFailure, LetterMassSummary } from "./results.js";
 
 export interface AskOptions {
   concurrency: number;
+  /** `--letter-scoring` (default `sum`). */
+  letterScoring?: LetterScoring;
   onProgress?: (p: PoolProgress) => void;
   signal?: AbortSignal;
 }
@@ -30,7 +32,8 @@ export async function askLetters(
   items: readonly LetterItem[],
   opts: AskOptions,
 ): Promise<AskedLetters> {
-  const results = await runPool(items, (item) => answerLetters(backend, item), {
+  const scoring = opts.letterScoring ?? "sum";
+  const results = await runPool(items, (item) => answerLetters(backend, item, { scoring }), {
     concurrency: opts.concurrency,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,3 +1,4 @@
+import type { LetterScoring } from "../backends/letters.js";
 import type { PoolProgress } from "../backends/pool.js";
 import type { Backend } from "../backends/types.js";
 
@@ -6,6 +7,8 @@ export interface EvalRunOptions {
   backend: Backend;
   /** Requests in flight at once (`--concurrency`). */
   concurrency: number;
+  /** How answer letters are scored from the top-k (`--letter-scoring`, default `sum`). */
+  letterScoring?: LetterScoring;
   /** Only the first N items (questions, pairs) after filtering (`--limit`). */
   limit?: number;
   /** Bootstrap seed (default 0) and resamples (default 1,000). */

@@ -243,6 +243,19 @@ describe("avakit eval (end to end on slices of the real data)", { skip: SKIP }, 
     const sent = server.requests.at(-1)?.body as { prompt: string };
     assert.match(sent.prompt, /^Human: How would someone from .+ answer the following question:\n/);
     assert.match(sent.prompt, /my answer would be \($/);
+    assert.equal(rf.config.letter_scoring, "sum");
+
+    // --letter-scoring opinionqa: the same answers (from the cache), read as OpinionQA's code does.
+    const o = join(dir, "goqa-o.json");
+    const oArgv = [...argv.slice(0, -3), "--letter-scoring", "opinionqa", "--out", o, "-q"];
+    assert.equal((await cli(oArgv)).code, 0);
+    const ro = read(o);
+    assert.equal(ro.config.letter_scoring, "opinionqa");
+    assert.equal(ro.items.failed, 0);
+    await assert.rejects(
+      cli([...argv.slice(0, -3), "--letter-scoring", "max", "--out", o]),
+      /--letter-scoring expects sum or opinionqa, got "max"/,
+    );
   });
 
   it("culturenli: f1_us and f1_in; a failed item is recorded and makes the exit code 1 unless --allow-failures", async () => {
