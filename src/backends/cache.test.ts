@@ -228,3 +228,50 @@ test("a process killed with SIGKILL mid-run: the rerun re-asks only what was not
   assert.equal(c.stats.unreadable, 0);
   await c.close();
 });
+
+test("compact: several logs with duplicates and a cut line become one log that answers the same", async () => {
+  const dir = freshDir();
+  const a = new CountingBackend();
+  // Three runs, each its own log; the second and third repeat some calls of the first.
+  for (const prompts of [PROMPTS, PROMPTS.slice(0, 2), ["q4 Answer:"]]) {
+    const c = new CachedBackend(a, { dir });
+    await Promise.all(prompts.map((p) => c.topLogprobs(p, { k: 5 })));
+    await c.close();
+  }
+  // A duplicate line for q1 (as two processes that both missed it would write) and a cut line.
+  const logs = readdirSync(dir).filter((f) => f.startsWith("log-"));
+  assert.equal(logs.length, 2, "the second run answered from disk and wrote nothing");
+  const first = join(dir, logs[0]!);
+  const firstLine = readFileSync(first, "utf8").split("\n")[0]!;
+  writeFileSync(join(dir, "log-zz-dup.jsonl"), `${firstLine}\n${firstLine.slice(0, 40)}`);
+  const { compactCache } = await import("./cache.js");
+  await assert.rejects(compactCache(dir), /was written \d+ s ago: an eval may still be using/);
+  const s = await compactCache(dir, { force: true });
+  assert.equal(s.logsBefore, 3);
+  assert.equal(s.entries, 4);
+  assert.equal(s.duplicates, 1);
+  assert.equal(s.unreadable, 1);
+  assert.ok(s.bytesAfter < s.bytesBefore);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith("log-")),
+    [basename(s.path!)],
+  );
+  // Everything is still answered from disk.
+  const b = new CountingBackend();
+  const c = new CachedBackend(b, { dir });
+  await Promise.all([...PROMPTS, "q4 Answer:"].map((p) => c.topLogprobs(p, { k: 5 })));
+  assert.equal(b.calls, 0);
+  assert.equal(c.stats.hits, 4);
+  // Compacting a compacted cache changes nothing but the file name.
+  const again = await compactCache(dir, { force: true });
+  assert.equal(again.entries, 4);
+  assert.equal(again.duplicates + again.unreadable, 0);
+});
+
+test("compact: an empty or missing folder", async () => {
+  const { compactCache } = await import("./cache.js");
+  const dir = freshDir();
+  await assert.rejects(compactCache(dir), /cannot read the cache folder/);
+  mkdirSync(dir);
+  assert.equal((await compactCache(dir)).path, null);
+});

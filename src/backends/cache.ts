@@ -1,5 +1,14 @@
 import { close, open, write } from "node:fs";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import {
+  mkdir,
+  open as openFile,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { AvakitError, errorMessage } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
@@ -391,39 +400,151 @@ async function loadCache(dir: string): Promise<LoadedCache> {
         cause: err,
       });
     }
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", start);
-      // The last line of a log without its newline: a write cut short by a kill; not used.
-      if (nl < 0) break;
-      const line = text.slice(start, nl);
-      start = nl + 1;
-      if (line === "") continue;
-      const sp = line.indexOf(" ");
-      const json = sp < 0 ? "" : line.slice(sp + 1);
-      let e: Partial<CacheEntry> | null = null;
-      try {
-        e = JSON.parse(json) as Partial<CacheEntry>;
-      } catch {
-        e = null;
-      }
-      const key = typeof e?.key === "string" ? e.key : null;
-      const ok =
-        e !== null &&
-        key !== null &&
-        line.slice(0, sp) === cacheLineChecksum(json) &&
-        e.format === CACHE_FORMAT &&
-        typeof e.method === "string" &&
-        key.length === 64;
-      if (ok && e && key) {
-        out.entries.set(key, { method: e.method as string, response: e.response });
-        out.bad.delete(key);
-      } else if (key !== null && !out.entries.has(key)) {
-        out.bad.add(key);
+    for (const line of logLines(text)) {
+      const e = parseLogLine(line);
+      if (e.ok) {
+        out.entries.set(e.key, { method: e.method, response: e.entry.response });
+        out.bad.delete(e.key);
+      } else if (e.key !== null && !out.entries.has(e.key)) {
+        out.bad.add(e.key);
       }
     }
   }
   return out;
+}
+
+/** A log's complete lines (the last one without its newline, a write cut short by a kill, is not). */
+function* logLines(text: string): Generator<string> {
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf("\n", start);
+    if (nl < 0) return;
+    const line = text.slice(start, nl);
+    start = nl + 1;
+    if (line !== "") yield line;
+  }
+}
+
+type ParsedLine =
+  | { ok: true; key: string; method: string; entry: Partial<CacheEntry> }
+  | { ok: false; key: string | null };
+
+/** A log line checked: checksum, format, key and method. */
+function parseLogLine(line: string): ParsedLine {
+  const sp = line.indexOf(" ");
+  const json = sp < 0 ? "" : line.slice(sp + 1);
+  let e: Partial<CacheEntry> | null = null;
+  try {
+    e = JSON.parse(json) as Partial<CacheEntry>;
+  } catch {
+    e = null;
+  }
+  const key = typeof e?.key === "string" ? e.key : null;
+  if (
+    e !== null &&
+    key !== null &&
+    line.slice(0, sp) === cacheLineChecksum(json) &&
+    e.format === CACHE_FORMAT &&
+    typeof e.method === "string" &&
+    key.length === 64
+  ) {
+    return { ok: true, key, method: e.method, entry: e };
+  }
+  return { ok: false, key };
+}
+
+export interface CompactStats {
+  /** Log files read (and replaced by one). */
+  logsBefore: number;
+  /** Entries in the compacted log (one per key). */
+  entries: number;
+  /** Lines dropped because a later line had the same key. */
+  duplicates: number;
+  /** Lines dropped because they were cut short or failed their checksum. */
+  unreadable: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  /** The compacted log (null when there was nothing to compact). */
+  path: string | null;
+}
+
+/** Logs written to less than this long ago may belong to a running eval: compact refuses them. */
+export const COMPACT_QUIET_MS = 60_000;
+
+/**
+ * Rewrites a cache folder's logs as one: every usable entry once (the last line of a key wins,
+ * as when the logs are read), cut and damaged lines dropped. The new log is written under a
+ * temporary name, flushed and renamed into place before the old logs are removed, so a kill at
+ * any moment leaves either the old logs or the new one (or both, which read the same). Format-1
+ * entry files are left as they are. Another process appending to a log while it is compacted
+ * would lose what it appends afterwards, so logs modified within the last minute make it refuse
+ * unless `force`.
+ */
+export async function compactCache(
+  dir: string,
+  opts: { force?: boolean; now?: number } = {},
+): Promise<CompactStats> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => LOG_FILE.test(n)).sort();
+  } catch (err) {
+    throw new AvakitError(`cannot read the cache folder ${dir}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  const stats: CompactStats = {
+    logsBefore: names.length,
+    entries: 0,
+    duplicates: 0,
+    unreadable: 0,
+    bytesBefore: 0,
+    bytesAfter: 0,
+    path: null,
+  };
+  if (names.length === 0) return stats;
+  const now = opts.now ?? Date.now();
+  const lines = new Map<string, string>();
+  for (const name of names) {
+    const path = join(dir, name);
+    const st = await stat(path);
+    if (!opts.force && now - st.mtimeMs < COMPACT_QUIET_MS) {
+      throw new AvakitError(
+        `the cache log ${path} was written ${Math.round((now - st.mtimeMs) / 1000)} s ago: an eval may still be using ${dir} (stop it, or pass --force)`,
+      );
+    }
+    stats.bytesBefore += st.size;
+    const text = await readFile(path, "utf8");
+    const complete = text.endsWith("\n") || text === "" ? 0 : 1;
+    stats.unreadable += complete;
+    for (const line of logLines(text)) {
+      const e = parseLogLine(line);
+      if (!e.ok) {
+        stats.unreadable++;
+        continue;
+      }
+      if (lines.has(e.key)) {
+        stats.duplicates++;
+        lines.delete(e.key); // re-insert: the kept line takes the position of the last one
+      }
+      lines.set(e.key, line);
+    }
+  }
+  stats.entries = lines.size;
+  const body = lines.size === 0 ? "" : `${[...lines.values()].join("\n")}\n`;
+  const final = join(dir, `log-compact-${process.pid}-${now.toString(36)}.jsonl`);
+  const tmp = `${final}.tmp`;
+  await writeFile(tmp, body, "utf8");
+  const fh = await openFile(tmp, "r");
+  await fh.sync();
+  await fh.close();
+  await rename(tmp, final);
+  for (const name of names) {
+    const path = join(dir, name);
+    if (path !== final) await unlink(path);
+  }
+  stats.bytesAfter = Buffer.byteLength(body, "utf8");
+  stats.path = final;
+  return stats;
 }
 
 function writeAll(fd: number, buf: Buffer): Promise<void> {

@@ -1,4 +1,5 @@
 import { buildCommand } from "./build.js";
+import { cacheCommand } from "./cache.js";
 import type { Command } from "./command.js";
 import { correlateCommand } from "./correlate.js";
 import { crawlCommand } from "./crawl.js";
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   correlateCommand,
   evalCommand,
   leaderboardCommand,
+  cacheCommand,
   reportCommand,
   scoreCommand,
 ];
