@@ -275,3 +275,32 @@ test("compact: an empty or missing folder", async () => {
   mkdirSync(dir);
   assert.equal((await compactCache(dir)).path, null);
 });
+
+test("prompt log-probabilities are cached too, −∞ and the first token's null kept apart", async () => {
+  const dir = freshDir();
+  let calls = 0;
+  const inner = Object.assign(new CountingBackend(), {
+    capabilities: { letterLogprobs: true, promptLogprobs: true, generate: true },
+    async promptLogprobs(text: string) {
+      calls++;
+      return {
+        tokens: [
+          { token: text.slice(0, 1), offset: 0, logprob: null },
+          { token: text.slice(1), offset: 1, logprob: Number.NEGATIVE_INFINITY },
+        ],
+      };
+    },
+  });
+  const c1 = new CachedBackend(inner, { dir });
+  const r1 = await c1.promptLogprobs!("ab");
+  await c1.close();
+  const c2 = new CachedBackend(inner, { dir });
+  const r2 = await c2.promptLogprobs!("ab");
+  assert.equal(calls, 1);
+  assert.equal(c2.stats.hits, 1);
+  assert.deepEqual(r2, r1);
+  assert.equal(r2.tokens[0]!.logprob, null);
+  assert.equal(r2.tokens[1]!.logprob, Number.NEGATIVE_INFINITY);
+  // A backend without them gives a CachedBackend without them.
+  assert.equal(new CachedBackend(new CountingBackend(), { dir }).promptLogprobs, undefined);
+});

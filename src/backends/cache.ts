@@ -22,6 +22,8 @@ import type {
   LetterAnswer,
   LetterItem,
   Prompt,
+  PromptLogprobsOptions,
+  PromptLogprobsResult,
   TopLogprobsOptions,
   TopLogprobsResult,
 } from "./types.js";
@@ -94,6 +96,38 @@ const isTop = (v: unknown): v is TopLogprobsResult =>
 
 const isGen = (v: unknown): v is GenerateResult => isObj(v) && typeof v.text === "string";
 
+const isPromptLp = (v: unknown): v is PromptLogprobsResult =>
+  isObj(v) &&
+  Array.isArray(v.tokens) &&
+  v.tokens.every(
+    (t) =>
+      isObj(t) &&
+      typeof t.token === "string" &&
+      typeof t.offset === "number" &&
+      (t.logprob === null || typeof t.logprob === "number"),
+  );
+
+/** A prompt token's null means "first token, no context"; −Infinity is stored as "-inf". */
+function promptForDisk(r: PromptLogprobsResult): unknown {
+  return {
+    ...r,
+    tokens: r.tokens.map((t) => ({
+      ...t,
+      logprob: t.logprob !== null && !Number.isFinite(t.logprob) ? "-inf" : t.logprob,
+    })),
+  };
+}
+
+function promptFromDisk(v: unknown): unknown {
+  if (!isObj(v) || !Array.isArray(v.tokens)) return v;
+  return {
+    ...v,
+    tokens: v.tokens.map((t: unknown) =>
+      isObj(t) && t.logprob === "-inf" ? { ...t, logprob: Number.NEGATIVE_INFINITY } : t,
+    ),
+  };
+}
+
 /** -Infinity does not survive JSON; store it as null and read it back. */
 function topForDisk(r: TopLogprobsResult): unknown {
   return {
@@ -121,6 +155,11 @@ export class CachedBackend implements Backend {
   readonly baseUrl?: string;
   readonly capabilities: BackendCapabilities;
   readonly letterDistribution?: (item: LetterItem) => Promise<LetterAnswer>;
+  /** Present (and cached) when the backend behind it has prompt log-probabilities. */
+  readonly promptLogprobs?: (
+    text: string,
+    opts?: PromptLogprobsOptions,
+  ) => Promise<PromptLogprobsResult>;
   readonly stats: CacheStats = { hits: 0, misses: 0, writes: 0, unreadable: 0 };
   readonly dir: string;
   /** Where this instance's entries go (unique per process and instance). */
@@ -148,6 +187,17 @@ export class CachedBackend implements Backend {
     );
     // Baselines compute their answer from the item: nothing worth caching.
     if (inner.letterDistribution) this.letterDistribution = inner.letterDistribution.bind(inner);
+    const promptLp = inner.promptLogprobs?.bind(inner);
+    if (promptLp) {
+      this.promptLogprobs = (text, o) =>
+        this.cached(
+          { method: "promptLogprobs", prompt: text },
+          () => promptLp(text, o),
+          isPromptLp,
+          promptForDisk,
+          promptFromDisk,
+        );
+    }
   }
 
   requestKey(call: BackendCall): unknown {

@@ -286,7 +286,14 @@ describe("avakit eval tasks (end to end against a fake completions server)", () 
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(fake.requests.length, sent, "the rerun sent no request");
     assert.deepEqual(read(again).tasks, res.tasks);
-    assert.ok(readdirSync(cache).some((f) => f.startsWith("log-ppl-")));
+    // Prompt log-probabilities sit in the request cache's logs beside every other answer.
+    assert.ok(
+      readdirSync(cache).some(
+        (f) =>
+          f.startsWith("log-") &&
+          readFileSync(join(cache, f), "utf8").includes('"method":"promptLogprobs"'),
+      ),
+    );
 
     // A second model without a baseline: Δ PPL is unavailable with its reason.
     const out2 = join(dir, "base.json");

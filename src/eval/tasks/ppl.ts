@@ -8,12 +8,9 @@
  * moves the context's trailing space onto the continuation). PPL = exp(−mean log-probability of
  * those tokens).
  */
-import { appendFile, mkdir, readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { CachedBackend, cacheLineChecksum } from "../../backends/cache.js";
+import { CachedBackend } from "../../backends/cache.js";
 import type { Backend, PromptLogprobsResult, PromptToken } from "../../backends/types.js";
-import { AvakitError, errorMessage } from "../../core/errors.js";
-import { canonicalJson, sha256 } from "../../core/hash.js";
+import { AvakitError } from "../../core/errors.js";
 
 /** Log-probabilities of the response's tokens: those ending after `contextLength`. */
 export function responseLogprobs(
@@ -48,22 +45,17 @@ export function perplexity(logprobs: readonly number[]): number {
 /** What perplexity needs from a backend. */
 export interface PromptLogprobSource {
   promptLogprobs(text: string): Promise<PromptLogprobsResult>;
-  /** Requests sent to the server (not answered from the cache). */
-  readonly sent: number;
 }
 
 /**
- * The backend's prompt log-probabilities (cached in `cacheDir` when given, or in the
- * CachedBackend's folder), or why there are none.
+ * The backend's prompt log-probabilities (cached when the backend is a CachedBackend, in its
+ * request cache like every other call), or why there are none.
  */
-export function promptLogprobSource(
-  backend: Backend,
-  cacheDir?: string,
-): PromptLogprobSource | { reason: string } {
+export function promptLogprobSource(backend: Backend): PromptLogprobSource | { reason: string } {
   const inner = backend instanceof CachedBackend ? backend.inner : backend;
-  const dir = cacheDir ?? (backend instanceof CachedBackend ? backend.dir : undefined);
   const spec = `${inner.name}${inner.model ? `:${inner.model}` : ""}`;
-  if (!inner.capabilities.promptLogprobs || !inner.promptLogprobs) {
+  const fn = backend.promptLogprobs;
+  if (!inner.capabilities.promptLogprobs || !fn) {
     const why =
       inner.name === "openai"
         ? "the chat API gives no prompt log-probabilities (use --api completions on a server with echo, e.g. vLLM)"
@@ -72,124 +64,7 @@ export function promptLogprobSource(
           : "this backend has no tokens";
     return { reason: `not computed: ${spec} has no prompt log-probabilities (${why})` };
   }
-  return dir === undefined ? new DirectSource(inner) : new CachedSource(inner, dir);
-}
-
-class DirectSource implements PromptLogprobSource {
-  sent = 0;
-  constructor(readonly backend: Backend) {}
-  promptLogprobs(text: string): Promise<PromptLogprobsResult> {
-    this.sent++;
-    return this.backend.promptLogprobs!(text);
-  }
-}
-
-/**
- * A disk cache for prompt log-probabilities, in the request cache's folder and line format
- * (backends/cache.ts: `CHECKSUM ENTRY_JSON` lines in `log-*.jsonl`, key = sha256 of the canonical
- * {backend, model, baseUrl, method, request}), so CachedBackend reads past these lines and a later
- * CachedBackend.promptLogprobs could answer from them. It lives here because CachedBackend does
- * not (yet) wrap promptLogprobs.
- */
-class CachedSource implements PromptLogprobSource {
-  sent = 0;
-  #loaded: Promise<Map<string, PromptLogprobsResult>> | null = null;
-  readonly #log: string;
-  constructor(
-    readonly backend: Backend,
-    readonly dir: string,
-  ) {
-    this.#log = join(dir, `log-ppl-${process.pid}-${Date.now().toString(36)}-${++counter}.jsonl`);
-  }
-
-  key(text: string): { key: string; request: unknown } {
-    const call = { method: "promptLogprobs" as const, prompt: text };
-    const request = this.backend.requestKey ? this.backend.requestKey(call) : call;
-    const key = sha256(
-      canonicalJson({
-        backend: this.backend.name,
-        model: this.backend.model,
-        baseUrl: this.backend.baseUrl ?? null,
-        method: "promptLogprobs",
-        request,
-      }),
-    );
-    return { key, request };
-  }
-
-  private load(): Promise<Map<string, PromptLogprobsResult>> {
-    this.#loaded ??= loadEntries(this.dir);
-    return this.#loaded;
-  }
-
-  async promptLogprobs(text: string): Promise<PromptLogprobsResult> {
-    const { key, request } = this.key(text);
-    const entries = await this.load();
-    const hit = entries.get(key);
-    if (hit) return hit;
-    this.sent++;
-    const value = await this.backend.promptLogprobs!(text);
-    const json = JSON.stringify({
-      format: 2,
-      key,
-      backend: this.backend.name,
-      model: this.backend.model,
-      baseUrl: this.backend.baseUrl ?? null,
-      method: "promptLogprobs",
-      request,
-      response: value,
-      savedAt: new Date().toISOString(),
-    });
-    try {
-      await mkdir(this.dir, { recursive: true });
-      await appendFile(this.#log, `${cacheLineChecksum(json)} ${json}\n`);
-    } catch (err) {
-      throw new AvakitError(`cannot write the cache log ${this.#log}: ${errorMessage(err)}`, {
-        cause: err,
-      });
-    }
-    entries.set(key, value);
-    return value;
-  }
-}
-
-let counter = 0;
-
-async function loadEntries(dir: string): Promise<Map<string, PromptLogprobsResult>> {
-  const out = new Map<string, PromptLogprobsResult>();
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
-    throw new AvakitError(`cannot read the cache folder ${dir}: ${errorMessage(err)}`, {
-      cause: err,
-    });
-  }
-  for (const name of names.sort()) {
-    if (!/^log-.*\.jsonl$/.test(name)) continue;
-    const text = await readFile(join(dir, name), "utf8");
-    for (const line of text.split("\n").slice(0, -1)) {
-      const sp = line.indexOf(" ");
-      if (sp < 0) continue;
-      const json = line.slice(sp + 1);
-      if (line.slice(0, sp) !== cacheLineChecksum(json)) continue;
-      try {
-        const e = JSON.parse(json) as { key?: unknown; method?: unknown; response?: unknown };
-        const r = e.response as PromptLogprobsResult | undefined;
-        if (
-          e.method === "promptLogprobs" &&
-          typeof e.key === "string" &&
-          Array.isArray(r?.tokens)
-        ) {
-          out.set(e.key, r);
-        }
-      } catch {
-        // A damaged line: asked again.
-      }
-    }
-  }
-  return out;
+  return { promptLogprobs: (text) => fn.call(backend, text) };
 }
 
 /** Perplexity of `response` after `context` from one echoed request. */
