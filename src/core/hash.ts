@@ -10,6 +10,15 @@ export function contentKey(data: string): string {
   return hash("sha256", data, "base64url").slice(0, 22);
 }
 
+/**
+ * The sha256 of a text and its `contentKey` (the first 22 base64url characters of the same
+ * digest), from one hash: ingest stores the key and keeps the digest's bits in its key tables.
+ */
+export function contentDigest(data: string): [digest: Buffer, key: string] {
+  const digest = hash("sha256", data, "buffer") as Buffer;
+  return [digest, digest.toString("base64url", 0, 17).slice(0, 22)];
+}
+
 /** JSON with object keys sorted, so equal values hash equally whatever their key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));

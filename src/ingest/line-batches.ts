@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { openInput } from "./open-input.js";
-import { type ProcessedRecord, processRecord } from "./process-record.js";
+import { processRecord } from "./process-record.js";
+import { BatchBuilder, type ProcessedBatch } from "./processed-batch.js";
 
 /** Bytes of input per batch handed to a worker (complete lines only). */
 const BATCH_BYTES = 512 * 1024;
@@ -16,7 +17,7 @@ export class LineBatch {
     readonly firstLine: number,
   ) {}
 
-  processAll(source: string, runId: number): ProcessedRecord[] {
+  processAll(source: string, runId: number): ProcessedBatch {
     return processLineBatch(this.buf, this.firstLine, source, runId);
   }
 
@@ -40,9 +41,9 @@ export function processLineBatch(
   firstLine: number,
   source: string,
   runId: number,
-): ProcessedRecord[] {
+  out: BatchBuilder = new BatchBuilder(buf.byteLength),
+): ProcessedBatch {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: ProcessedRecord[] = [];
   let start = 0;
   let line = firstLine;
   while (start < b.length) {
@@ -57,7 +58,7 @@ export function processLineBatch(
     start = next;
     line++;
   }
-  return out;
+  return out.finish();
 }
 
 function processLine(
@@ -65,13 +66,13 @@ function processLine(
   line: number,
   source: string,
   runId: number,
-  out: ProcessedRecord[],
+  out: BatchBuilder,
 ): void {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    out.push(processRecord({ source, line, text, parseError: (err as Error).message }, runId));
+    out.add(processRecord({ source, line, text, parseError: (err as Error).message }, runId));
     return;
   }
   const items = Array.isArray(value)
@@ -82,11 +83,11 @@ function processLine(
       ? (value as { data: unknown[] }).data
       : null;
   if (!items) {
-    out.push(processRecord({ source, line, text, value }, runId));
+    out.add(processRecord({ source, line, text, value }, runId));
     return;
   }
   for (const item of items) {
-    out.push(processRecord({ source, line, text: JSON.stringify(item), value: item }, runId));
+    out.add(processRecord({ source, line, text: JSON.stringify(item), value: item }, runId));
   }
 }
 

@@ -93,22 +93,32 @@ export function parseDate(v: unknown, path: string): string | null {
   if (typeof v !== "string") return fail(path, "a date string", v);
   const m = DATE_RE.exec(v.trim());
   if (!m) return fail(path, "YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zzzz", v);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const dt = new Date(Date.UTC(y, mo - 1, d));
-  if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) {
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  // What Date.UTC accepts back unchanged: years 0-99 would be read as 1900-1999.
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) {
     fail(path, "a real calendar date", v);
   }
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+}
+
 const AGE_SET = new Set<string>(AGE_GROUPS);
 
 export function normalizeAge(v: string): AgeGroup | "unknown" {
+  // A bucket as the API writes it is already normal (no whitespace to remove).
+  if (AGE_SET.has(v)) return v as AgeGroup;
   const t = v.trim().replace(/\s+/g, "");
   return AGE_SET.has(t) ? (t as AgeGroup) : "unknown";
 }
 
 export function normalizeGender(v: string): Gender | "unknown" {
+  if (v === "female" || v === "male" || v === "unknown") return v;
   const t = v.trim().toLowerCase();
   return t === "male" || t === "female" ? t : "unknown";
 }
@@ -117,32 +127,39 @@ export function normalizeGender(v: string): Gender | "unknown" {
 export function parseRegions(v: unknown, path: string): RegionShare[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) return fail(path, "a list of {percentage, region}", v);
-  const merged = new Map<string, number>();
-  v.forEach((e, i) => {
+  // Merged in order of first appearance; a few entries per ad, so a list search beats a Map.
+  const out: RegionShare[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
     if (!isObj(e)) fail(`${path}[${i}]`, "{percentage, region}", e);
     if (typeof e.region !== "string") fail(`${path}[${i}].region`, "a string", e.region);
     const share = parseShare(e.percentage, `${path}[${i}].percentage`);
     const name = canonicalRegion(e.region);
-    merged.set(name, (merged.get(name) ?? 0) + share);
-  });
-  return [...merged].map(([region, share]) => ({ region, share }));
+    let j = 0;
+    while (j < out.length && out[j]!.region !== name) j++;
+    if (j < out.length) out[j]!.share += share;
+    else out.push({ region: name, share: 0 + share });
+  }
+  return out;
 }
 
 export function parseDemographics(v: unknown, path: string): DemographicShare[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) return fail(path, "a list of {percentage, age, gender}", v);
-  const merged = new Map<string, DemographicShare>();
-  v.forEach((e, i) => {
+  // Merged in order of first appearance (at most 24 distinct cells).
+  const out: DemographicShare[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const e: unknown = v[i];
     if (!isObj(e)) fail(`${path}[${i}]`, "{percentage, age, gender}", e);
     const age = normalizeAge(optString(e.age, `${path}[${i}].age`) ?? "unknown");
     const gender = normalizeGender(optString(e.gender, `${path}[${i}].gender`) ?? "unknown");
     const share = parseShare(e.percentage, `${path}[${i}].percentage`);
-    const key = `${age}|${gender}`;
-    const prev = merged.get(key);
-    if (prev) prev.share += share;
-    else merged.set(key, { age, gender, share });
-  });
-  return [...merged.values()];
+    let j = 0;
+    while (j < out.length && (out[j]!.age !== age || out[j]!.gender !== gender)) j++;
+    if (j < out.length) out[j]!.share += share;
+    else out.push({ age, gender, share });
+  }
+  return out;
 }
 
 /**
@@ -154,9 +171,13 @@ export function stripToken(url: string): string {
   if (q < 0) return url;
   const hashAt = url.indexOf("#", q);
   const query = url.slice(q + 1, hashAt < 0 ? url.length : hashAt);
+  // Nothing to remove (the common case): plain ASCII, nothing encoded, no token, no empty param.
+  if (query !== "" && !MAYBE_CHANGED.test(query)) return url;
   const kept = query.split("&").filter((p) => p !== "" && !isTokenParam(p));
   return `${url.slice(0, q)}${kept.length > 0 ? `?${kept.join("&")}` : ""}${hashAt < 0 ? "" : url.slice(hashAt)}`;
 }
+
+const MAYBE_CHANGED = /[^\x21-\x7e]|%|access_token|&&|^&|&$/i;
 
 function isTokenParam(param: string): boolean {
   const name = param.split("=", 1)[0]!;

@@ -1,4 +1,4 @@
-import { contentKey } from "../core/hash.js";
+import { contentDigest } from "../core/hash.js";
 import type { QuarantineEntry, QuarantineRule } from "../core/types.js";
 import { computeSignals } from "../signals/compute.js";
 import { adRowJson, quarantineRowJson, signalRowJson } from "../store/rows.js";
@@ -15,10 +15,13 @@ export type ProcessedRecord =
       kind: "ad";
       line: number;
       recordKey: string;
+      /** sha256 of the record's text; `recordKey` is its first 22 base64url characters. */
+      recordDigest: Buffer;
       adId: string;
       pageId: string;
       /** Key of (page, normalised body): two ads with equal keys are duplicate bodies. */
       bodyKey: string;
+      bodyDigest: Buffer;
       adRow: string;
       signalRow: string;
     }
@@ -26,6 +29,7 @@ export type ProcessedRecord =
       kind: "rejected";
       line: number;
       recordKey: string;
+      recordDigest: Buffer;
       rule: QuarantineRule;
       quarantineRow: string;
     };
@@ -67,7 +71,7 @@ export interface RecordInput {
 }
 
 export function processRecord(rec: RecordInput, runId: number): ProcessedRecord {
-  const recordKey = contentKey(rec.text);
+  const [recordDigest, recordKey] = contentDigest(rec.text);
   const at = { source: rec.source, line: rec.line, text: rec.text, recordKey };
   const reject = (
     rule: QuarantineRule,
@@ -78,6 +82,7 @@ export function processRecord(rec: RecordInput, runId: number): ProcessedRecord 
     kind: "rejected" as const,
     line: rec.line,
     recordKey,
+    recordDigest,
     rule,
     quarantineRow: quarantineRowJson(quarantineEntry(rule, detail, at, adId, pageId), runId),
   });
@@ -95,14 +100,16 @@ export function processRecord(rec: RecordInput, runId: number): ProcessedRecord 
       n.pageId,
     );
   }
-  const bKey = contentKey(`${n.pageId}\u0000${bodyKey(n.body)}`);
+  const [bodyDigest, bKey] = contentDigest(`${n.pageId}\u0000${bodyKey(n.body)}`);
   return {
     kind: "ad",
     line: rec.line,
     recordKey,
+    recordDigest,
     adId: n.adId,
     pageId: n.pageId,
     bodyKey: bKey,
+    bodyDigest,
     adRow: adRowJson(n, { source: rec.source, line: rec.line, recordKey, bodyKey: bKey, runId }),
     signalRow: signalRowJson(signals),
   };

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { LineBatch } from "./line-batches.js";
-import type { ProcessedRecord } from "./process-record.js";
+import type { ProcessedBatch } from "./processed-batch.js";
 
 // Under tsx (tests, benchmarks from source) this module is a .ts file and so is the worker,
 // which then registers the tsx loader itself before importing it.
@@ -21,7 +21,7 @@ function startWorker(): Worker {
 }
 
 interface Pending {
-  resolve: (r: ProcessedRecord[]) => void;
+  resolve: (r: ProcessedBatch) => void;
   reject: (e: Error) => void;
 }
 
@@ -39,7 +39,7 @@ export class RecordWorkers {
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) {
       const w = startWorker();
-      w.on("message", (m: { id: number; results?: ProcessedRecord[]; error?: string }) => {
+      w.on("message", (m: { id: number; results?: ProcessedBatch; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
@@ -65,7 +65,7 @@ export class RecordWorkers {
     }
   }
 
-  process(batch: LineBatch, source: string, runId: number): Promise<ProcessedRecord[]> {
+  process(batch: LineBatch, source: string, runId: number): Promise<ProcessedBatch> {
     let w = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.load[i]! < this.load[w]!) w = i;
     const id = this.nextId++;

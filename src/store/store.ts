@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
@@ -21,13 +21,17 @@ export interface StoreOptions {
 
 /**
  * A batch written in one transaction: rows already serialised by rows.ts (adRowJson,
- * signalRowJson, quarantineRowJson), one JSON object per row.
+ * signalRowJson, quarantineRowJson). A string is one row (a JSON object, no newline); bytes are
+ * one or more rows as UTF-8 JSONL, each row ending in a newline (the ingest workers' output,
+ * written to the insert file as they are).
  */
 export interface StoredBatch {
-  adRows: string[];
-  signalRows: string[];
-  quarantineRows: string[];
+  adRows: readonly RowChunk[];
+  signalRows: readonly RowChunk[];
+  quarantineRows: readonly RowChunk[];
 }
+
+export type RowChunk = string | Uint8Array;
 
 export const DEFAULT_MEMORY_LIMIT = "384MB";
 
@@ -189,13 +193,36 @@ async function insertRows(
   store: Store,
   table: string,
   columns: readonly Column[],
-  rows: readonly string[],
+  rows: readonly RowChunk[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const lines = rows;
   const file = join(store.scratchDir(), `${table}-${++fileSeq}.jsonl`);
-  await writeFile(file, `${lines.join("\n")}\n`);
+  // Consecutive string rows become one buffer; byte chunks are written as they are.
+  const bufs: Uint8Array[] = [];
+  let text: string[] = [];
+  const flushText = () => {
+    if (text.length > 0) bufs.push(Buffer.from(`${text.join("\n")}\n`));
+    text = [];
+  };
+  for (const r of rows) {
+    if (typeof r === "string") text.push(r);
+    else {
+      flushText();
+      if (r.byteLength > 0) bufs.push(r);
+    }
+  }
+  flushText();
+  if (bufs.length === 0) return;
   try {
+    const fh = await open(file, "w");
+    try {
+      const total = bufs.reduce((n, b) => n + b.byteLength, 0);
+      const { bytesWritten } = await fh.writev(bufs);
+      // libuv writes every buffer; should a short write ever come back, write the rest in order.
+      if (bytesWritten < total) await fh.write(Buffer.concat(bufs).subarray(bytesWritten));
+    } finally {
+      await fh.close();
+    }
     const spec = columns.map(([name, type]) => `${quoteIdent(name)}: '${type}'`).join(", ");
     await store.run(
       `INSERT INTO ${quoteIdent(table)} BY NAME SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${spec}})`,
