@@ -28,8 +28,19 @@ import { type AssembleResult, assemble } from "./assemble.js";
 import { datasetCard, taskSplitTable } from "./card.js";
 import { type BuildConfig, pairTasksOf, singleTasksOf, validateBuildConfig } from "./config.js";
 import { writeMixWorkFile } from "./mix-work.js";
-import { finishedShard, prepareShard, runShard, type ShardCounts } from "./shard-stage.js";
-import { ShardWorkers } from "./shard-workers.js";
+import {
+  CHUNK_ADS,
+  closePlan,
+  closeShard,
+  finishedShard,
+  openShard,
+  planShards,
+  prepareChunk,
+  type ShardCounts,
+  type ShardJob,
+  ShardRun,
+} from "./shard-stage.js";
+import { type ShardChannel, ShardWorkers } from "./shard-workers.js";
 
 export interface BuildOptions {
   db: string;
@@ -86,8 +97,14 @@ function fileSha256(path: string): string {
 }
 
 export const BUILD_MEMORY_LIMIT = "512MB";
+/**
+ * DuckDB's memory limit during the page-shard stage, which reads each shard once into a small
+ * temp table and then a chunk at a time: more would only let DuckDB cache more of the ads table,
+ * which grows with the database. AVAKIT_MEMORY_LIMIT, when set, applies to both stages.
+ */
+export const SHARD_STAGE_MEMORY_LIMIT = "256MB";
 
-/** One worker per core, four at most: each holds one page shard while the main thread reads and embeds the next. */
+/** One worker per core, four at most: each runs one page shard, a chunk at a time, while the main thread reads and embeds the next chunk. */
 export function defaultBuildWorkers(): number {
   return Math.min(4, availableParallelism());
 }
@@ -159,6 +176,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
     });
     const shardCounts: ShardCounts[] = new Array(shards);
     const workFiles: string[] = [];
+    let reused = 0;
     const env = {
       store,
       cfg,
@@ -177,46 +195,119 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       );
     };
     const workers = Math.max(0, Math.floor(opts.workers ?? defaultBuildWorkers()));
-    const pool = workers > 0 && shards > 1 ? new ShardWorkers(Math.min(workers, shards)) : null;
-    const running: Promise<void>[] = [];
+    const jobs: ShardJob[] = [];
+    for (let shard = 0; shard < shards; shard++) {
+      const job = {
+        shard,
+        shards,
+        prefix: join(stageDir, `shard-${String(shard).padStart(5, "0")}`),
+      };
+      workFiles.push(job.prefix);
+      const done = finishedShard(job, configKey);
+      if (done) {
+        shardCounts[shard] = done;
+        reused++;
+        report(shard, done.ads, `shard ${shard + 1}/${shards} reused`);
+      } else jobs.push(job);
+    }
+    // A page larger than a chunk is held whole by its worker until its pairs are mined (a huge
+    // advertiser: hundreds of MB): such shards start first, so that one is not the last left
+    // running, but never two at a time; the other lanes take the other shards meanwhile.
+    const sizes = jobs.length > 0 ? await planShards(store, shards) : null;
+    const big = (job: ShardJob) => sizes!.largestPage[job.shard]! > CHUNK_ADS;
+    jobs.sort(
+      (x, y) =>
+        sizes!.largestPage[y.shard]! - sizes!.largestPage[x.shard]! ||
+        sizes!.ads[y.shard]! - sizes!.ads[x.shard]! ||
+        x.shard - y.shard,
+    );
+    const ownLimit = process.env.AVAKIT_MEMORY_LIMIT === undefined;
+    if (ownLimit) await store.run(`SET memory_limit = '${SHARD_STAGE_MEMORY_LIMIT}'`);
+    const pool =
+      workers > 0 && jobs.length > 1 ? new ShardWorkers(Math.min(workers, jobs.length)) : null;
+    // The main thread reads and embeds one chunk at a time (one database connection); each shard
+    // has at most one chunk being prepared and one in its worker.
+    let io: Promise<unknown> = Promise.resolve();
+    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+      const p = io.then(fn);
+      io = p.catch(() => undefined);
+      return p;
+    };
     let failure: unknown = null;
-    let reused = 0;
-    try {
-      for (let shard = 0; shard < shards && failure === null; shard++) {
-        const job = {
-          shard,
-          shards,
-          prefix: join(stageDir, `shard-${String(shard).padStart(5, "0")}`),
-        };
-        workFiles.push(job.prefix);
-        const done = finishedShard(job, configKey);
-        if (done) {
-          shardCounts[shard] = done;
-          reused++;
-          report(shard, done.ads, `shard ${shard + 1}/${shards} reused`);
-          continue;
+    let bigRunning = false;
+    let bigDone: (() => void) | null = null;
+    // The next job this lane may take: a big one only while no other is running; null when none is left.
+    const take = async (): Promise<ShardJob | null> => {
+      for (;;) {
+        if (failure !== null || jobs.length === 0) return null;
+        const i = bigRunning ? jobs.findIndex((j) => !big(j)) : 0;
+        if (i >= 0) {
+          const job = jobs.splice(i, 1)[0]!;
+          if (big(job)) bigRunning = true;
+          return job;
         }
-        if (pool) await pool.whenFree();
-        const input = await prepareShard(env, job);
-        const note = `shard ${shard + 1}/${shards}`;
-        if (!pool) {
-          shardCounts[shard] = await runShard(cfg, input, configKey, (n) => report(shard, n, note));
-          continue;
-        }
-        running.push(
-          pool
-            .run(cfg, input, configKey, (n) => report(shard, n, note))
-            .then((c) => {
-              shardCounts[shard] = c;
-            })
-            .catch((err) => {
-              failure ??= err;
-            }),
-        );
+        await new Promise<void>((resolve) => {
+          const prev = bigDone;
+          bigDone = () => {
+            prev?.();
+            resolve();
+          };
+        });
       }
-      await Promise.all(running);
+    };
+    const lane = async () => {
+      for (;;) {
+        const job = await take();
+        if (job === null) return;
+        const note = `shard ${job.shard + 1}/${shards}`;
+        let channel: ShardChannel | null = null;
+        try {
+          const local = pool ? null : new ShardRun(cfg, job, configKey);
+          channel = pool ? await pool.begin(cfg, job, configKey) : null;
+          const chunks = await serial(() => openShard(store, job));
+          let inFlight: Promise<void> | null = null;
+          let ads = 0;
+          for (const spec of chunks) {
+            if (failure !== null) break;
+            const input = await serial(() => prepareChunk(env, job, spec));
+            await inFlight;
+            const n = input.rows.length;
+            const add = channel ? channel.add(input) : local!.add(input);
+            inFlight = add.then(() => {
+              ads += n;
+              report(job.shard, ads, note);
+            });
+            // Awaited before the next chunk goes out; marked handled so that a failure meanwhile
+            // is not an unhandled rejection.
+            inFlight.catch(() => undefined);
+          }
+          await inFlight;
+          if (failure === null)
+            shardCounts[job.shard] = channel ? await channel.finish() : await local!.finish();
+        } finally {
+          channel?.release();
+          await serial(() => closeShard(store, job));
+          if (big(job)) {
+            bigRunning = false;
+            const wake = bigDone;
+            bigDone = null;
+            wake?.();
+          }
+        }
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: pool ? pool.size : 1 }, () =>
+          lane().catch((err) => {
+            failure ??= err;
+          }),
+        ),
+      );
     } finally {
       await pool?.close();
+      await closePlan(store);
+      if (ownLimit) await store.run(`SET memory_limit = '${BUILD_MEMORY_LIMIT}'`);
     }
     if (failure !== null) throw failure;
     progress.done(`${shards} shard(s)`);

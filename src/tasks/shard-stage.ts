@@ -3,6 +3,12 @@
  * keywords, single-ad tasks, pair mining, pair tasks, splits, --drop-region) for the pages of one
  * shard, written to one work file. A function of (configuration, shard), so that shards can run
  * anywhere and in any order; a finished shard leaves a marker and is not built twice.
+ *
+ * A shard streams: its ads are read, embedded and turned into records a chunk of consecutive
+ * pages at a time (`planShards`, `openShard`, `prepareChunk`, `ShardRun`), so that memory does not grow with
+ * the shard. Only the ads of the page being finished stay in memory, for pair mining; a page larger
+ * than a chunk is read in several chunks of its ads. The records and their order are those of one
+ * pass over the whole shard: each page's single-ad records in ad order, then its pairs.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { embeddingsFor } from "../embed/embed-all.js";
@@ -54,9 +60,9 @@ export interface ShardEnv {
   progress?: boolean;
 }
 
-/** The shard a page belongs to: md5 of the page id, so every machine agrees. */
-export function shardWhere(shards: number, shard: number): string {
-  return `md5_number(a.page_id) % ${shards} = ${shard}`;
+/** The shard of a page (SQL): md5 of the page id, so every machine agrees. */
+export function shardOfPage(shards: number, pageId = "page_id"): string {
+  return `md5_number(${pageId}) % ${shards}`;
 }
 
 export function markerOf(job: ShardJob): string {
@@ -97,13 +103,115 @@ function adBody(row: TaskAdRow, mediaTexts: Map<string, string> | null): string 
   return texts.length ? verbalizedBody(row.body, texts) : row.body;
 }
 
+/** Ads per chunk at most (a page larger than this is read in several chunks). */
+export const CHUNK_ADS = 4096;
+
 /**
- * What the CPU half of a shard needs, gathered by the I/O half (`prepareShard`: the database and
+ * One chunk of a shard: the ads at positions `from` … `to` (1-based) of the shard's temp table
+ * (its pages of at most CHUNK_ADS ads, in order), or, for a larger page, the ads of `page` with
+ * ad ids in [adFrom, adTo], read from the ads table (so that a huge page is never copied whole).
+ */
+export type ChunkSpec =
+  | { from: number; to: number }
+  | { page: string; adFrom: string; adTo: string };
+
+function lit(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+export interface ShardSizes {
+  /** Ads per shard. */
+  ads: number[];
+  /** Ads of each shard's largest page. */
+  largestPage: number[];
+}
+
+/**
+ * The shard of each page, computed once per page (temp table build_pages) rather than once per
+ * ad in every shard's query; returns each shard's number of ads and its largest page.
+ */
+export async function planShards(store: Store, shards: number): Promise<ShardSizes> {
+  await store.run("DROP TABLE IF EXISTS temp.build_pages");
+  await store.run(`CREATE TEMP TABLE build_pages AS
+    SELECT page_id, ${shardOfPage(shards)} AS shard, n
+    FROM (SELECT page_id, count(*) AS n FROM ads GROUP BY page_id)`);
+  const sizes: ShardSizes = {
+    ads: new Array<number>(shards).fill(0),
+    largestPage: new Array<number>(shards).fill(0),
+  };
+  for (const r of await store.query<{ shard: string; n: string; m: string }>(
+    "SELECT shard, sum(n) AS n, max(n) AS m FROM build_pages GROUP BY shard",
+  )) {
+    sizes.ads[Number(r.shard)] = Number(r.n);
+    sizes.largestPage[Number(r.shard)] = Number(r.m);
+  }
+  return sizes;
+}
+
+function shardTable(job: ShardJob): string {
+  return `temp.build_shard_${job.shard}`;
+}
+
+/**
+ * Reads one shard's pages of at most `chunkAds` ads, in order, into a temp table (one scan), and
+ * returns the shard's chunks in order: consecutive such pages up to `chunkAds` ads, and each
+ * larger page cut into pieces of `chunkAds` ads by ad id.
+ */
+export async function openShard(
+  store: Store,
+  job: ShardJob,
+  chunkAds: number = CHUNK_ADS,
+): Promise<ChunkSpec[]> {
+  await store.run(`DROP TABLE IF EXISTS ${shardTable(job)}`);
+  await store.run(`CREATE TEMP TABLE build_shard_${job.shard} AS
+    SELECT row_number() OVER (ORDER BY a.page_id, a.ad_id) AS build_seq, ${AD_ROW_SQL}
+    FROM ads a SEMI JOIN (SELECT page_id FROM build_pages WHERE shard = ${job.shard} AND n <= ${chunkAds}) p
+      ON a.page_id = p.page_id
+    ORDER BY build_seq`);
+  const pages = await store.query<{ page_id: string; n: string }>(
+    `SELECT page_id, n FROM build_pages WHERE shard = ${job.shard} ORDER BY page_id`,
+  );
+  const chunks: ChunkSpec[] = [];
+  let at = 0;
+  let cur: { from: number; to: number } | null = null;
+  for (const p of pages) {
+    const n = Number(p.n);
+    if (n > chunkAds) {
+      cur = null;
+      const ids = await store.query<{ ad_id: string }>(
+        `SELECT a.ad_id FROM ads a WHERE a.page_id = ${lit(p.page_id)} ORDER BY a.ad_id`,
+      );
+      for (let i = 0; i < ids.length; i += chunkAds) {
+        const last = Math.min(ids.length, i + chunkAds) - 1;
+        chunks.push({ page: p.page_id, adFrom: ids[i]!.ad_id, adTo: ids[last]!.ad_id });
+      }
+    } else if (cur === null || cur.to - cur.from + 1 + n > chunkAds) {
+      cur = { from: at + 1, to: at + n };
+      chunks.push(cur);
+      at += n;
+    } else {
+      cur.to += n;
+      at += n;
+    }
+  }
+  return chunks;
+}
+
+export async function closeShard(store: Store, job: ShardJob): Promise<void> {
+  await store.run(`DROP TABLE IF EXISTS ${shardTable(job)}`);
+}
+
+/** Drops the planning table (after the page-shard stage). */
+export async function closePlan(store: Store): Promise<void> {
+  await store.run("DROP TABLE IF EXISTS temp.build_pages");
+}
+
+/**
+ * What the CPU half of a chunk needs, gathered by the I/O half (`prepareChunk`: the database and
  * the embedder): the rows with their final bodies, the body vectors, and the keyword candidates
  * with their vectors. Plain data, so that it can be posted to a worker thread.
  */
 export interface ShardInput {
-  job: ShardJob;
   rows: TaskAdRow[];
   /** Body vectors, concatenated (rows.length × dim), or empty when no task needs them. */
   bodyVecs: Float32Array;
@@ -127,18 +235,23 @@ function rowsOf(flat: Float32Array, dim: number): Float32Array[] {
   return out;
 }
 
-/** The I/O half: the shard's ads, their (cached) body vectors and keyword candidate vectors. */
-export async function prepareShard(env: ShardEnv, job: ShardJob): Promise<ShardInput> {
+/** The I/O half of one chunk: its ads, their (cached) body vectors and keyword candidate vectors. */
+export async function prepareChunk(
+  env: ShardEnv,
+  job: ShardJob,
+  spec: ChunkSpec,
+): Promise<ShardInput> {
   const { cfg, store } = env;
   const rows = await store.query<TaskAdRow>(
-    `SELECT ${AD_ROW_SQL} FROM ads a WHERE ${shardWhere(job.shards, job.shard)} ORDER BY a.page_id, a.ad_id`,
+    "page" in spec
+      ? `SELECT ${AD_ROW_SQL} FROM ads a WHERE a.page_id = ${lit(spec.page)} AND a.ad_id BETWEEN ${lit(spec.adFrom)} AND ${lit(spec.adTo)} ORDER BY a.ad_id`
+      : `SELECT * EXCLUDE (build_seq) FROM ${shardTable(job)} WHERE build_seq BETWEEN ${spec.from} AND ${spec.to} ORDER BY build_seq`,
   );
   for (const r of rows) r.body = adBody(r, env.mediaTexts);
   const singleTasks = singleTasksOf(cfg);
   const tag = cfg.keywords.topN > 0 && singleTasks.some((t) => t.startsWith("TAG"));
   const needVectors = pairTasksOf(cfg).length > 0 || tag;
   const input: ShardInput = {
-    job,
     rows,
     bodyVecs: new Float32Array(0),
     dim: 0,
@@ -166,20 +279,24 @@ export async function prepareShard(env: ShardEnv, job: ShardJob): Promise<ShardI
   return input;
 }
 
+/** The page being built: its ads (kept for pair mining only) and their body vectors. */
+interface OpenPage {
+  pageId: string;
+  heldOut: boolean;
+  ads: TaskAd[];
+  vecs: Float32Array[];
+  synthetic: Set<string>;
+}
+
 /**
- * The CPU half: tasks, pairs, splits and the work files of one shard, then its marker. Pure but
- * for writing those files; runs in the main thread or in a worker (shard-workers.ts).
+ * The CPU half of one shard: tasks, pairs, splits and the work files, fed a chunk at a time
+ * (`add`), then `finish` writes the marker. Pure but for writing those files; runs in the main
+ * thread or in a worker (shard-workers.ts).
  */
-export async function runShard(
-  cfg: BuildConfig,
-  input: ShardInput,
-  configKey: string,
-  onAds?: (adsDone: number) => void,
-): Promise<ShardCounts> {
-  const started = performance.now();
-  const { job } = input;
-  const counts: ShardCounts = {
-    ads: input.rows.length,
+export class ShardRun {
+  private readonly started = performance.now();
+  private readonly counts: ShardCounts = {
+    ads: 0,
     pages: 0,
     records: {},
     droppedByRegion: {},
@@ -188,31 +305,29 @@ export async function runShard(
     singleAdPages: 0,
     seconds: 0,
   };
-  const ads = input.rows.map((r) => taskAdFromRow(r));
-  const synthetic = new Set(input.rows.filter((r) => r.synthetic).map((r) => r.ad_id));
-  // The raw rows (JSON columns) are not needed any more: let them go before the records are made.
-  input.rows = [];
-  const singleTasks = singleTasksOf(cfg);
-  const pairTasks = pairTasksOf(cfg);
-  const bodyVecs = input.dim > 0 ? rowsOf(input.bodyVecs, input.dim) : [];
-  if (input.candidates) {
-    const vocabVecs = rowsOf(input.vocabVecs, input.dim);
-    const { topN, useMmr, diversity } = cfg.keywords;
-    ads.forEach((ad, i) => {
-      const cands = input.candidates![i]!;
-      ad.keywords = rankKeywords(
-        bodyVecs[i]!,
-        cands.map((c) => input.vocab[c]!),
-        cands.map((c) => vocabVecs[c]!),
-        { topN, useMmr, diversity },
-      );
-    });
+  private readonly writer: WorkWriter;
+  private readonly singleTasks: ReturnType<typeof singleTasksOf>;
+  private readonly pairTasks: ReturnType<typeof pairTasksOf>;
+  private page: OpenPage | null = null;
+
+  constructor(
+    private readonly cfg: BuildConfig,
+    private readonly job: ShardJob,
+    private readonly configKey: string,
+  ) {
+    this.writer = new WorkWriter(job.prefix);
+    this.singleTasks = singleTasksOf(cfg);
+    this.pairTasks = pairTasksOf(cfg);
   }
 
-  const writer = new WorkWriter(job.prefix);
-  const dropStates = cfg.dropRegion;
-  let pageHeldOut = false;
-  const emit = async (r: RenderedTask, recAds: TaskAd[], extra: Record<string, unknown>) => {
+  private async emit(
+    r: RenderedTask,
+    recAds: TaskAd[],
+    page: OpenPage,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
+    const { cfg, counts } = this;
+    const dropStates = cfg.dropRegion;
     // Birds of Feather: a record involves a region when it names one of its states (as the
     // audience: top states, a target state) or when one of its ads performed best there.
     if (
@@ -226,54 +341,110 @@ export async function runShard(
       return;
     }
     const split = recordSplit(
-      pageHeldOut,
+      page.heldOut,
       recAds.map((a) => a.startDate),
       cfg.timeCutoff,
     );
-    const meta = recAds.some((a) => synthetic.has(a.adId)) ? { ...extra, synthetic: true } : extra;
-    await writer.add(workRecord(r, recAds, split, cfg.seed, meta));
+    const meta = recAds.some((a) => page.synthetic.has(a.adId))
+      ? { ...extra, synthetic: true }
+      : extra;
+    await this.writer.add(workRecord(r, recAds, split, cfg.seed, meta));
     counts.records[r.task] = (counts.records[r.task] ?? 0) + 1;
-  };
-
-  let start = 0;
-  while (start < ads.length) {
-    let end = start + 1;
-    while (end < ads.length && ads[end]!.pageId === ads[start]!.pageId) end++;
-    const pageAds = ads.slice(start, end);
-    pageHeldOut = isTestAdvertiser(pageAds[0]!.pageId, cfg.testAdvertisers, cfg.seed);
-    counts.pages++;
-    for (const ad of pageAds) {
-      for (const r of renderSingleTasks(ad, singleTasks)) {
-        await emit(r, [ad], r.task.startsWith("TAG") ? { keywords: ad.keywords } : {});
-      }
-    }
-    if (pairTasks.length > 0) {
-      if (pageAds.length < 2) counts.singleAdPages++;
-      else {
-        const mined = minePairs(pageAds, bodyVecs.slice(start, end), {
-          similarityThreshold: cfg.similarityThreshold,
-          minWordEdits: cfg.minWordEdits,
-          maxPairsPerPage: cfg.maxPairsPerPage,
-          seed: cfg.seed,
-          tasks: pairTasks,
-          constants: cfg.constants,
-          tcRegionMinRankShift: cfg.tcRegionMinRankShift,
-        });
-        counts.similarPairs += mined.stats.similarPairs;
-        counts.pairsCapped += mined.stats.capped;
-        for (const c of mined.candidates) {
-          await emit(renderPairTask(c), [c.source, c.target], {
-            similarity: c.similarity,
-            word_edits: c.wordEdits,
-          });
-        }
-      }
-    }
-    onAds?.(end);
-    start = end;
   }
-  await writer.close();
-  counts.seconds = (performance.now() - started) / 1000;
-  writeFileSync(markerOf(job), JSON.stringify({ configKey, counts }));
-  return counts;
+
+  /** The next chunk of the shard's ads, in (page_id, ad_id) order. */
+  async add(input: ShardInput): Promise<void> {
+    const { cfg } = this;
+    const ads = input.rows.map((r) => taskAdFromRow(r));
+    const synthetic = input.rows.map((r) => r.synthetic);
+    // The raw rows (JSON columns) are not needed any more: let them go before the records are made.
+    input.rows = [];
+    const bodyVecs = input.dim > 0 ? rowsOf(input.bodyVecs, input.dim) : [];
+    if (input.candidates) {
+      const vocabVecs = rowsOf(input.vocabVecs, input.dim);
+      const { topN, useMmr, diversity } = cfg.keywords;
+      ads.forEach((ad, i) => {
+        const cands = input.candidates![i]!;
+        ad.keywords = rankKeywords(
+          bodyVecs[i]!,
+          cands.map((c) => input.vocab[c]!),
+          cands.map((c) => vocabVecs[c]!),
+          { topN, useMmr, diversity },
+        );
+      });
+    }
+    const pairs = this.pairTasks.length > 0;
+    for (const [i, ad] of ads.entries()) {
+      let page = this.page;
+      if (page === null || page.pageId !== ad.pageId) {
+        await this.closePage();
+        page = {
+          pageId: ad.pageId,
+          heldOut: isTestAdvertiser(ad.pageId, cfg.testAdvertisers, cfg.seed),
+          ads: [],
+          vecs: [],
+          synthetic: new Set(),
+        };
+        this.page = page;
+        this.counts.pages++;
+      }
+      if (synthetic[i]) page.synthetic.add(ad.adId);
+      for (const r of renderSingleTasks(ad, this.singleTasks)) {
+        await this.emit(r, [ad], page, r.task.startsWith("TAG") ? { keywords: ad.keywords } : {});
+      }
+      if (pairs) {
+        page.ads.push(ad);
+        page.vecs.push(bodyVecs[i]!);
+      }
+    }
+    this.counts.ads += ads.length;
+  }
+
+  /** Ads added so far. */
+  get ads(): number {
+    return this.counts.ads;
+  }
+
+  private async closePage(): Promise<void> {
+    const page = this.page;
+    if (page === null) return;
+    this.page = null;
+    if (this.pairTasks.length === 0) return;
+    if (page.ads.length < 2) {
+      this.counts.singleAdPages++;
+      return;
+    }
+    const { cfg } = this;
+    const mined = minePairs(page.ads, page.vecs, {
+      similarityThreshold: cfg.similarityThreshold,
+      minWordEdits: cfg.minWordEdits,
+      maxPairsPerPage: cfg.maxPairsPerPage,
+      seed: cfg.seed,
+      tasks: this.pairTasks,
+      constants: cfg.constants,
+      tcRegionMinRankShift: cfg.tcRegionMinRankShift,
+    });
+    page.ads = [];
+    page.vecs = [];
+    this.counts.similarPairs += mined.stats.similarPairs;
+    this.counts.pairsCapped += mined.stats.capped;
+    for (const c of mined.candidates) {
+      await this.emit(renderPairTask(c), [c.source, c.target], page, {
+        similarity: c.similarity,
+        word_edits: c.wordEdits,
+      });
+    }
+  }
+
+  /** Finishes the last page, closes the work files and writes the shard's marker. */
+  async finish(): Promise<ShardCounts> {
+    await this.closePage();
+    await this.writer.close();
+    this.counts.seconds = (performance.now() - this.started) / 1000;
+    writeFileSync(
+      markerOf(this.job),
+      JSON.stringify({ configKey: this.configKey, counts: this.counts }),
+    );
+    return this.counts;
+  }
 }

@@ -1,22 +1,46 @@
 import { parentPort } from "node:worker_threads";
 import type { BuildConfig } from "./config.js";
-import { runShard, type ShardInput } from "./shard-stage.js";
+import { type ShardCounts, type ShardInput, type ShardJob, ShardRun } from "./shard-stage.js";
 
-/** Worker thread of `ShardWorkers`: runs the CPU half of one page shard at a time. */
-interface Job {
-  id: number;
-  cfg: BuildConfig;
-  input: ShardInput;
-  configKey: string;
+/**
+ * Worker thread of `ShardWorkers`: runs the CPU half of one page shard at a time, fed a chunk
+ * per message ("begin", then "add" per chunk, then "finish"); each message is answered once.
+ */
+type Message =
+  | { id: number; kind: "begin"; cfg: BuildConfig; job: ShardJob; configKey: string }
+  | { id: number; kind: "add"; input: ShardInput }
+  | { id: number; kind: "finish" };
+
+let run: ShardRun | null = null;
+// Messages are handled one after another, in the order they were posted.
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(m: Message): Promise<ShardCounts | null> {
+  switch (m.kind) {
+    case "begin":
+      run = new ShardRun(m.cfg, m.job, m.configKey);
+      return null;
+    case "add":
+      if (!run) throw new Error("chunk before begin");
+      await run.add(m.input);
+      return null;
+    case "finish": {
+      if (!run) throw new Error("finish before begin");
+      const counts = await run.finish();
+      run = null;
+      return counts;
+    }
+  }
 }
 
-parentPort?.on("message", async (job: Job) => {
-  try {
-    const counts = await runShard(job.cfg, job.input, job.configKey, (ads) =>
-      parentPort!.postMessage({ id: job.id, ads }),
-    );
-    parentPort!.postMessage({ id: job.id, counts });
-  } catch (err) {
-    parentPort!.postMessage({ id: job.id, error: err instanceof Error ? err.stack : String(err) });
-  }
+parentPort?.on("message", (m: Message) => {
+  queue = queue.then(async () => {
+    try {
+      const counts = await handle(m);
+      parentPort!.postMessage({ id: m.id, counts });
+    } catch (err) {
+      run = null;
+      parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.stack : String(err) });
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { AvakitError } from "../core/errors.js";
 import type { BuildConfig } from "./config.js";
-import type { ShardCounts, ShardInput } from "./shard-stage.js";
+import type { ShardCounts, ShardInput, ShardJob } from "./shard-stage.js";
 
 // Under tsx (tests, benchmarks from source) this module is a .ts file and so is the worker,
 // which then registers the tsx loader itself before importing it (as ingest's record workers).
@@ -11,9 +11,10 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-// A worker holds one page shard: about 100 MB of live data for 10,000 ads, but a page is never
-// split, so one huge advertiser (70,000 ads in the 1M-ad synthetic set) makes a shard that size.
-// A bounded old generation makes V8 collect instead of letting each heap grow towards its default.
+// A worker holds one chunk of a shard (at most CHUNK_ADS ads) and the ads of the page being
+// finished, whose pairs are mined only once the page is complete: a huge advertiser (70,000 ads in
+// the 1M-ad synthetic set) is held whole, about 300 MB. A bounded old generation makes V8 collect
+// instead of letting each heap grow towards its default.
 const WORKER_LIMITS = { maxOldGenerationSizeMb: 3072, maxYoungGenerationSizeMb: 32 };
 
 function startWorker(): Worker {
@@ -23,20 +24,28 @@ function startWorker(): Worker {
 }
 
 interface Pending {
-  resolve: (c: ShardCounts) => void;
+  resolve: (c: ShardCounts | null) => void;
   reject: (e: Error) => void;
-  onAds: ((n: number) => void) | undefined;
+  worker: Worker;
+}
+
+/** One shard on one worker: `begin`, then `add` per chunk, then `finish` (see ShardRun). */
+export interface ShardChannel {
+  add(input: ShardInput): Promise<void>;
+  finish(): Promise<ShardCounts>;
+  /** Gives the worker back to the pool (after finish, or after a failure). */
+  release(): void;
 }
 
 /**
- * Worker threads running the CPU half of page shards (`runShard`), one shard per worker at a
- * time, while the main thread reads and embeds the next shard. Each shard writes its own files,
- * so the output does not depend on which worker ran it.
+ * Worker threads running the CPU half of page shards (`ShardRun`), one shard per worker at a
+ * time, fed a chunk at a time while the main thread reads and embeds the next chunk. Each shard
+ * writes its own files, so the output does not depend on which worker ran it.
  */
 export class ShardWorkers {
   private readonly idle: Worker[] = [];
   private readonly waiting: ((w: Worker) => void)[] = [];
-  private readonly pending = new Map<number, Pending & { worker: Worker }>();
+  private readonly pending = new Map<number, Pending>();
   private readonly all: Worker[] = [];
   private nextId = 0;
   private closed = false;
@@ -45,17 +54,12 @@ export class ShardWorkers {
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) {
       const w = startWorker();
-      w.on("message", (m: { id: number; ads?: number; counts?: ShardCounts; error?: string }) => {
+      w.on("message", (m: { id: number; counts?: ShardCounts | null; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
-        if (m.ads !== undefined && m.counts === undefined && m.error === undefined) {
-          p.onAds?.(m.ads);
-          return;
-        }
         this.pending.delete(m.id);
-        this.release(w);
         if (m.error !== undefined) p.reject(new AvakitError(`build worker failed: ${m.error}`));
-        else p.resolve(m.counts!);
+        else p.resolve(m.counts ?? null);
       });
       w.on("error", (err) => this.failWorker(w, err));
       w.on("exit", (code) => {
@@ -90,30 +94,35 @@ export class ShardWorkers {
     return w ? Promise.resolve(w) : new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** Resolves when a worker is free to take a shard (so that the caller can prepare the next). */
-  async whenFree(): Promise<void> {
-    const w = await this.acquire();
-    if (this.dead) throw this.dead;
-    this.release(w);
+  private call(w: Worker, msg: Record<string, unknown>, transfer: ArrayBuffer[] = []) {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<ShardCounts | null>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: w });
+      w.postMessage({ ...msg, id }, transfer);
+    });
   }
 
-  /** Runs one shard on the next free worker; the vectors' buffers are transferred, not copied. */
-  async run(
-    cfg: BuildConfig,
-    input: ShardInput,
-    configKey: string,
-    onAds?: (n: number) => void,
-  ): Promise<ShardCounts> {
+  /** Starts a shard on the next free worker; chunks' vector buffers are transferred, not copied. */
+  async begin(cfg: BuildConfig, job: ShardJob, configKey: string): Promise<ShardChannel> {
     const w = await this.acquire();
     if (this.dead) throw this.dead;
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker: w, onAds });
-      const transfer = [input.bodyVecs.buffer, input.vocabVecs.buffer].filter(
-        (b, i, a) => b.byteLength > 0 && a.indexOf(b) === i,
-      ) as ArrayBuffer[];
-      w.postMessage({ id, cfg, input, configKey }, transfer);
-    });
+    await this.call(w, { kind: "begin", cfg, job, configKey });
+    let released = false;
+    return {
+      add: async (input) => {
+        const transfer = [input.bodyVecs.buffer, input.vocabVecs.buffer].filter(
+          (b, i, a) => b.byteLength > 0 && a.indexOf(b) === i,
+        ) as ArrayBuffer[];
+        await this.call(w, { kind: "add", input }, transfer);
+      },
+      finish: async () => (await this.call(w, { kind: "finish" }))!,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(w);
+      },
+    };
   }
 
   async close(): Promise<void> {
