@@ -9,7 +9,7 @@ import { ingestFiles } from "../ingest/ingest.js";
 import { censusRegionOf } from "../signals/geography.js";
 import { Store } from "../store/store.js";
 import { writeSynthFile } from "../synth/write.js";
-import { buildDataset } from "./build.js";
+import { buildDataset, explainOutOfMemory } from "./build.js";
 import { type BuildConfig, DEFAULT_BUILD_CONFIG } from "./config.js";
 
 // The cheap lexical embedder keeps these tests fast; the default embedder is exercised by the
@@ -269,4 +269,28 @@ test("build: an interrupted build reuses the finished page shards", async () => 
     logs.join("\n"),
   );
   assert.ok(!existsSync(work));
+});
+
+test("DuckDB's out-of-memory error becomes one that names the limit and what to do", () => {
+  const oom = new Error(
+    "Out of Memory Error: failed to allocate data of size 14.5 MiB (229.8 MiB/244.1 MiB used)\n\nPossible solutions: ...",
+  );
+  const saved = process.env.AVAKIT_MEMORY_LIMIT;
+  try {
+    process.env.AVAKIT_MEMORY_LIMIT = "256MB";
+    const e = explainOutOfMemory(oom, "assembling the split files") as Error;
+    assert.ok(e instanceof AvakitError);
+    assert.match(
+      e.message,
+      /^DuckDB ran out of memory while assembling the split files under its limit of 256MB \(AVAKIT_MEMORY_LIMIT\): Out of Memory Error: failed to allocate data of size 14\.5 MiB .*; raise AVAKIT_MEMORY_LIMIT \(the default, 512MB,/,
+    );
+    assert.equal(e.cause, oom);
+    delete process.env.AVAKIT_MEMORY_LIMIT;
+    assert.match((explainOutOfMemory(oom, "x") as Error).message, /under its limit of 512MB: /);
+    const other = new Error("Binder Error: no such column");
+    assert.equal(explainOutOfMemory(other, "x"), other);
+  } finally {
+    if (saved === undefined) delete process.env.AVAKIT_MEMORY_LIMIT;
+    else process.env.AVAKIT_MEMORY_LIMIT = saved;
+  }
 });
