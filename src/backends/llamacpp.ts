@@ -104,6 +104,29 @@ interface Loaded {
   chatWrapper: ChatWrapper;
 }
 
+/** [BOS] when the model wants its prompts to start with one, else []. */
+function bosOf(model: LlamaModel): Token[] {
+  const bos = model.tokens.bos;
+  return bos !== null && model.tokens.shouldPrependBosToken ? [bos] : [];
+}
+
+/**
+ * Evaluates `tokens` on a cleared sequence and returns, at each position where `want(i)`, the
+ * full next-token distribution (temperature 0, no top-k/top-p/min-p: the untruncated softmax).
+ */
+async function nextDistributions(
+  seq: LlamaContextSequence,
+  tokens: readonly Token[],
+  want: (i: number) => boolean,
+): Promise<Array<undefined | { next: { probabilities?: Map<Token, number> } }>> {
+  await seq.clearHistory();
+  return seq.controlledEvaluate(
+    tokens.map((t, i) =>
+      want(i) ? [t, { generateNext: { probabilities: true, options: { temperature: 0 } } }] : t,
+    ),
+  );
+}
+
 export class LlamaCppBackend implements Backend {
   readonly name = "llamacpp";
   readonly model: string;
@@ -247,10 +270,7 @@ export class LlamaCppBackend implements Backend {
   /** The prompt's tokens: BOS (when the model wants one) + the text, or the rendered chat. */
   private promptTokens(l: Loaded, prompt: Prompt): { tokens: Token[]; stops: LlamaText[] } {
     if (typeof prompt === "string") {
-      const text = l.model.tokenize(prompt, false);
-      const bos = l.model.tokens.bos;
-      const tokens = bos !== null && l.model.tokens.shouldPrependBosToken ? [bos, ...text] : text;
-      return { tokens, stops: [] };
+      return { tokens: [...bosOf(l.model), ...l.model.tokenize(prompt, false)], stops: [] };
     }
     const wrapper = l.chatWrapper;
     const history: ChatHistoryItem[] = prompt.map((m: ChatMessage): ChatHistoryItem => {
@@ -296,15 +316,8 @@ export class LlamaCppBackend implements Backend {
     return this.withSequence(async (seq, l) => {
       const { tokens } = this.promptTokens(l, prompt);
       this.checkFits(l, tokens.length, 0);
-      await seq.clearHistory();
       const last = tokens.length - 1;
-      const out = await seq.controlledEvaluate(
-        tokens.map((t, i) =>
-          i === last
-            ? [t, { generateNext: { probabilities: true, options: { temperature: 0 } } }]
-            : t,
-        ),
-      );
+      const out = await nextDistributions(seq, tokens, (i) => i === last);
       const probs = out[last]?.next.probabilities;
       if (!probs) throw new AvakitError(`llamacpp:${this.model}: no next-token probabilities`);
       const top: TokenLogprob[] = [];
@@ -323,20 +336,11 @@ export class LlamaCppBackend implements Backend {
     opts.signal?.throwIfAborted();
     return this.withSequence(async (seq, l) => {
       const textTokens = l.model.tokenize(text, false);
-      const bos = l.model.tokens.bos;
-      const withBos = bos !== null && l.model.tokens.shouldPrependBosToken;
-      const all = withBos ? [bos, ...textTokens] : textTokens;
+      const first = bosOf(l.model).length;
+      const all = [...bosOf(l.model), ...textTokens];
       this.checkFits(l, all.length, 0);
-      await seq.clearHistory();
       // The distribution after token i gives the log-probability of token i + 1.
-      const out = await seq.controlledEvaluate(
-        all.map((t, i) =>
-          i < all.length - 1
-            ? [t, { generateNext: { probabilities: true, options: { temperature: 0 } } }]
-            : t,
-        ),
-      );
-      const first = withBos ? 1 : 0;
+      const out = await nextDistributions(seq, all, (i) => i < all.length - 1);
       const tokens: PromptToken[] = [];
       for (let i = first; i < all.length; i++) {
         const t = all[i]!;

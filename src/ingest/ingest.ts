@@ -68,6 +68,8 @@ export class Ingestor {
   private pendingBodies = new KeyTable(true);
   private inflight: Promise<void> | null = null;
   private failed: unknown = null;
+  /** Builds the one-record batch of `accept` (finish() copies its bytes out, so it is reused). */
+  private readonly single = new BatchBuilder(1024, 1);
 
   private constructor(
     private readonly store: Store,
@@ -119,9 +121,8 @@ export class Ingestor {
 
   /** Takes one record in process; returns true when the batch is full and should be flushed. */
   accept(rec: SourceRecord): boolean {
-    const one = new BatchBuilder(1024, 1);
-    one.add(processRecord(rec, this.runId));
-    return this.acceptProcessed(one.finish(), 0, rec.source, () => rec.text);
+    this.single.add(processRecord(rec, this.runId));
+    return this.acceptProcessed(this.single.finish(), 0, rec.source, () => rec.text);
   }
 
   /**

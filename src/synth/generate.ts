@@ -14,6 +14,7 @@
  *
  * Every record carries `"avakit_synthetic": true`. Same (ads, seed, advertisers) → same records.
  */
+import { fmix32 } from "../core/hash.js";
 import { AGE_GROUPS } from "../core/types.js";
 import { CENSUS_REGIONS, STATE_POPULATION_2020 } from "../signals/census-2020.js";
 
@@ -69,15 +70,6 @@ export type SynthAdRecord = {
 
 // ---------------------------------------------------------------------------------------------
 // PRNG: xoshiro128** seeded through splitmix32-style mixing.
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Mixes any number of integers (each taken mod 2^32, plus the high part of safe integers). */
 function hashInts(...xs: number[]): number {
