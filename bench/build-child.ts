@@ -3,6 +3,7 @@
  *   build-child DB EMBEDDER FORMAT OUT   → one JSON line {records, seconds, peakRssMiB, ...}
  *   build-child DB use speed N           → one JSON line with the embedder's sentences/s
  */
+import { appendFileSync } from "node:fs";
 import { createEmbedder, measureEmbedder, parseEmbedderSpec } from "../dist/embed/index.js";
 import { Store } from "../dist/store/store.js";
 import { buildDataset } from "../dist/tasks/build.js";
@@ -26,7 +27,28 @@ if (format === "speed") {
   await embedder.close();
   process.stdout.write(`${JSON.stringify({ embedder: embedder.id, ...m })}\n`);
 } else {
+  // Where the peak happens: RSS sampled every 250 ms against the last progress/log line written.
+  let stage = "start";
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    const text = String(chunk).replace(/\r/g, "\n").trim().split("\n").pop()?.trim();
+    if (text) stage = `${text.slice(0, 100)} @ ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  let peak = { rssMiB: 0, stage };
   const t0 = performance.now();
+  // BENCH_RSS_LOG=FILE also writes "seconds<TAB>MiB<TAB>stage" every 250 ms there.
+  const rssLog = process.env.BENCH_RSS_LOG;
+  const sampler = setInterval(() => {
+    const rssMiB = process.memoryUsage.rss() / 1048576;
+    if (rssMiB > peak.rssMiB) peak = { rssMiB: Math.round(rssMiB), stage };
+    if (rssLog)
+      appendFileSync(
+        rssLog,
+        `${((performance.now() - t0) / 1000).toFixed(1)}\t${Math.round(rssMiB)}\t${stage}\n`,
+      );
+  }, 250);
+  sampler.unref();
   const res = await buildDataset({
     db,
     out,
@@ -40,6 +62,6 @@ if (format === "speed") {
   const seconds = (performance.now() - t0) / 1000;
   process.stderr.write(`${res.table.join("\n")}\n`);
   process.stdout.write(
-    `${JSON.stringify({ records: res.records, files: res.files.length, seconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+    `${JSON.stringify({ records: res.records, files: res.files.length, seconds, stageSeconds: res.stageSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, sampledPeak: peak })}\n`,
   );
 }

@@ -61,182 +61,178 @@ export async function assemble(
 ): Promise<AssembleResult> {
   const columns = WORK_RECORD_COLUMNS.map(([n, t]) => `${n}: '${t}'`).join(", ");
   const list = (files: string[]) => `[${files.map(lit).join(", ")}]`;
-  await store.run("DROP TABLE IF EXISTS temp.build_index");
-  await store.run(
-    `CREATE TEMP TABLE build_index AS SELECT * FROM read_json(${list(prefixes.map(indexFile))}, format = 'newline_delimited', columns = ${INDEX_COLUMNS})`,
-  );
-  try {
-    // Balanced TAP test sets: per (split, task), every answer class keeps as many records as the
-    // rarest class has, those with the smallest seeded priority: a priority threshold per class.
-    // Priorities are 53-bit integer hashes of distinct ids, so thresholds select exact counts.
-    const thresholds = new Map<string, number>();
-    const balancedAway: Record<string, number> = {};
-    if (cfg.balanceTapTest) {
-      const rows = await store.query<{
-        split: string;
-        task: string;
-        cls: string;
-        prio: string;
-        away: string;
-      }>(`
-        WITH b AS (
-          SELECT split, task, answer_class AS cls, prio,
-            count(*) OVER (PARTITION BY split, task, answer_class) AS n,
-            row_number() OVER (PARTITION BY split, task, answer_class ORDER BY prio, id) AS rk
-          FROM build_index WHERE split <> 'train' AND task LIKE 'TAP-%' AND answer_class IS NOT NULL
-        ),
-        m AS (SELECT split, task, min(n) AS keep, sum(n) AS total, count(DISTINCT cls) AS classes FROM b GROUP BY ALL)
-        SELECT b.split, b.task, b.cls, b.prio, m.total - m.keep * m.classes AS away
-        FROM b JOIN m USING (split, task) WHERE b.rk = m.keep ORDER BY ALL`);
-      for (const r of rows) {
-        thresholds.set(`${r.split}\u0001${r.task}\u0001${r.cls}`, Number(r.prio));
-        if (Number(r.away) > 0) balancedAway[`${r.split}/${r.task}`] = Number(r.away);
-      }
-    }
-    const countTrain = async () => {
-      const r = await store.query<{ n: string }>(
-        "SELECT count(*) AS n FROM build_index WHERE split = 'train'",
-      );
-      return Number(r[0]!.n);
-    };
-    let sampleMax: number | null = null;
-    let sampledAway = 0;
-    let train = await countTrain();
-    if (cfg.sample !== null) {
-      if (train < cfg.sample)
-        throw new AvakitError(
-          `--sample ${cfg.sample} asks for more train records than the build has (${train}); lower it or build from more ads`,
-        );
-      const r = await store.query<{ prio: string }>(
-        `SELECT prio FROM build_index WHERE split = 'train' ORDER BY prio, id LIMIT 1 OFFSET ${cfg.sample - 1}`,
-      );
-      sampleMax = Number(r[0]!.prio);
-      sampledAway = train - cfg.sample;
-      train = cfg.sample;
-    }
-    const mixFile = mix ? await mix(train) : null;
-
-    const ext = cfg.format === "parquet" ? "parquet" : "jsonl";
-    const bound = `FILE_SIZE_BYTES ${Math.max(1, Math.round(cfg.maxFileMb * 1024 * 1024))}`;
-    const format =
-      cfg.format === "parquet"
-        ? `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP}, ${bound}`
-        : `FORMAT json, ${bound}`;
-    const messages = `coalesce(messages, [
-      {'role': 'user', 'content': prompt}, {'role': 'assistant', 'content': response}
-    ]) AS messages`;
-    const select = `id, task, split, prompt, response, ${messages}, ad_ids, page_id, meta`;
-    // Each split is cut into chunks of consecutive work files, each chunk written by its own
-    // COPY on its own connection, two at a time. Every COPY runs on one thread: with several, how
-    // records are cut into row groups depends on thread timing and the parquet bytes would differ
-    // from run to run; chunks restore the parallelism and keep the bytes fixed.
-    const jobs: { split: Split; chunk: number; inputs: string[]; where: string; dir: string }[] =
-      [];
-    const chunkBytes = Math.max(1, cfg.maxFileMb) * 1024 * 1024 * JSON_PER_OUTPUT_BYTE;
-    for (const split of SPLITS) {
-      const inputs = prefixes.map((p) => splitFile(p, split)).filter((f) => statSync(f).size > 0);
-      if (split === "train" && mixFile) inputs.push(mixFile);
-      const conds: string[] = [];
-      if (split !== "train" && thresholds.size > 0) {
-        const cases = [...thresholds]
-          .filter(([k]) => k.startsWith(`${split}\u0001`))
-          .map(([k, v]) => `WHEN ${lit(k.slice(split.length + 1))} THEN ${v}`);
-        if (cases.length > 0)
-          conds.push(
-            `prio <= coalesce(CASE task || chr(1) || coalesce(answer_class, '') ${cases.join(" ")} END, ${2 ** 53})`,
-          );
-      }
-      if (split === "train" && sampleMax !== null)
-        conds.push(`(task = 'MIX' OR prio <= ${sampleMax})`);
-      const where = conds.length ? `WHERE ${conds.join(" AND ")}` : "";
-      let chunk: string[] = [];
-      let bytes = 0;
-      const flush = () => {
-        if (chunk.length === 0) return;
-        const n = jobs.filter((j) => j.split === split).length;
-        jobs.push({
-          split,
-          chunk: n,
-          inputs: chunk,
-          where,
-          dir: join(outDir, `data-${split}-${n}`),
-        });
-        chunk = [];
-        bytes = 0;
-      };
-      for (const f of inputs) {
-        chunk.push(f);
-        bytes += statSync(f).size;
-        if (bytes >= chunkBytes) flush();
-      }
-      flush();
-    }
-    await store.run("SET threads = 1");
-    const conns = await Promise.all([store.connection(), store.connection()]);
-    try {
-      let next = 0;
-      await Promise.all(
-        conns.map(async (c) => {
-          while (next < jobs.length) {
-            const j = jobs[next++]!;
-            await c.run(
-              `COPY (SELECT ${select} FROM read_json(${list(j.inputs)}, format = 'newline_delimited', columns = {${columns}}) ${j.where})
-              TO ${lit(j.dir)} (${format}, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,
-            );
-          }
-        }),
-      );
-    } finally {
-      for (const c of conns) c.close();
-      await store.run("RESET threads");
-    }
-    const files: AssembledFile[] = [];
-    const seq = new Map<Split, number>();
-    for (const j of jobs) {
-      const parts = existsSync(j.dir)
-        ? readdirSync(j.dir)
-            .map((f) => ({ f, i: Number(/^part-(\d+)\./.exec(f)?.[1] ?? Number.NaN) }))
-            .filter((p) => Number.isFinite(p.i))
-            .sort((a, b) => a.i - b.i)
-        : [];
-      for (const p of parts) {
-        const from = join(j.dir, p.f);
-        const n = await store.query<{ n: string }>(
-          cfg.format === "parquet"
-            ? `SELECT count(*) AS n FROM read_parquet(${lit(from)})`
-            : `SELECT count(*) AS n FROM read_json(${lit(from)}, format = 'newline_delimited', columns = {id: 'VARCHAR'})`,
-        );
-        const records = Number(n[0]!.n);
-        if (records === 0) continue;
-        const k = seq.get(j.split) ?? 0;
-        seq.set(j.split, k + 1);
-        const rel = `data/${j.split}-${String(k).padStart(5, "0")}.${ext}`;
-        renameSync(from, join(outDir, rel));
-        files.push({ path: rel, split: j.split, records });
-      }
-      rmSync(j.dir, { recursive: true, force: true });
-    }
-    files.sort(
-      (a, b) => SPLITS.indexOf(a.split) - SPLITS.indexOf(b.split) || (a.path < b.path ? -1 : 1),
-    );
-
-    const counts: AssembleResult["counts"] = {};
-    const glob = lit(join(outDir, "data", `*.${ext}`));
-    const rows =
-      files.length === 0
-        ? []
-        : await store.query<{ task: string; split: Split; n: string }>(
-            cfg.format === "parquet"
-              ? `SELECT task, split, count(*) AS n FROM read_parquet(${glob}) GROUP BY ALL ORDER BY ALL`
-              : `SELECT task, split, count(*) AS n FROM read_json(${glob}, format = 'newline_delimited', columns = {task: 'VARCHAR', split: 'VARCHAR'}) GROUP BY ALL ORDER BY ALL`,
-          );
+  // The slim indexes are read where a decision needs them, never loaded whole: at 1,000,000 ads
+  // they hold 10.4 million rows, and a table of them was the assemble stage's largest use of
+  // memory. Each read streams (a filter, a count, or a bounded top-N).
+  const index = `read_json(${list(prefixes.map(indexFile))}, format = 'newline_delimited', columns = ${INDEX_COLUMNS})`;
+  // Balanced TAP test sets: per (split, task), every answer class keeps as many records as the
+  // rarest class has, those with the smallest seeded priority: a priority threshold per class.
+  // Priorities are 53-bit integer hashes of distinct ids, so thresholds select exact counts.
+  const thresholds = new Map<string, number>();
+  const balancedAway: Record<string, number> = {};
+  if (cfg.balanceTapTest) {
+    const rows = await store.query<{
+      split: string;
+      task: string;
+      cls: string;
+      prio: string;
+      away: string;
+    }>(`
+      WITH t AS (
+        SELECT id, split, task, answer_class AS cls, prio FROM ${index}
+        WHERE split <> 'train' AND task LIKE 'TAP-%' AND answer_class IS NOT NULL
+      ),
+      b AS (
+        SELECT split, task, cls, prio,
+          count(*) OVER (PARTITION BY split, task, cls) AS n,
+          row_number() OVER (PARTITION BY split, task, cls ORDER BY prio, id) AS rk
+        FROM t
+      ),
+      m AS (SELECT split, task, min(n) AS keep, sum(n) AS total, count(DISTINCT cls) AS classes FROM b GROUP BY ALL)
+      SELECT b.split, b.task, b.cls, b.prio, m.total - m.keep * m.classes AS away
+      FROM b JOIN m USING (split, task) WHERE b.rk = m.keep ORDER BY ALL`);
     for (const r of rows) {
-      const c = counts[r.task] ?? {};
-      c[r.split] = Number(r.n);
-      counts[r.task] = c;
+      thresholds.set(`${r.split}\u0001${r.task}\u0001${r.cls}`, Number(r.prio));
+      if (Number(r.away) > 0) balancedAway[`${r.split}/${r.task}`] = Number(r.away);
     }
-    return { files, counts, balancedAway, sampledAway, mixed: counts.MIX?.train ?? 0 };
-  } finally {
-    await store.run("DROP TABLE IF EXISTS temp.build_index");
   }
+  let sampleMax: number | null = null;
+  let sampledAway = 0;
+  const [counted] = await store.query<{ n: string }>(
+    `SELECT count(*) AS n FROM ${index} WHERE split = 'train'`,
+  );
+  let train = Number(counted!.n);
+  if (cfg.sample !== null) {
+    if (train < cfg.sample)
+      throw new AvakitError(
+        `--sample ${cfg.sample} asks for more train records than the build has (${train}); lower it or build from more ads`,
+      );
+    const r = await store.query<{ prio: string }>(
+      `SELECT prio FROM ${index} WHERE split = 'train' ORDER BY prio, id LIMIT 1 OFFSET ${cfg.sample - 1}`,
+    );
+    sampleMax = Number(r[0]!.prio);
+    sampledAway = train - cfg.sample;
+    train = cfg.sample;
+  }
+  const mixFile = mix ? await mix(train) : null;
+
+  const ext = cfg.format === "parquet" ? "parquet" : "jsonl";
+  const bound = `FILE_SIZE_BYTES ${Math.max(1, Math.round(cfg.maxFileMb * 1024 * 1024))}`;
+  const format =
+    cfg.format === "parquet"
+      ? `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP}, ${bound}`
+      : `FORMAT json, ${bound}`;
+  const messages = `coalesce(messages, [
+    {'role': 'user', 'content': prompt}, {'role': 'assistant', 'content': response}
+  ]) AS messages`;
+  const select = `id, task, split, prompt, response, ${messages}, ad_ids, page_id, meta`;
+  // Each split is cut into chunks of consecutive work files, each chunk written by its own
+  // COPY on its own connection, two at a time. Every COPY runs on one thread: with several, how
+  // records are cut into row groups depends on thread timing and the parquet bytes would differ
+  // from run to run; chunks restore the parallelism and keep the bytes fixed.
+  const jobs: { split: Split; chunk: number; inputs: string[]; where: string; dir: string }[] = [];
+  const chunkBytes = Math.max(1, cfg.maxFileMb) * 1024 * 1024 * JSON_PER_OUTPUT_BYTE;
+  for (const split of SPLITS) {
+    const inputs = prefixes.map((p) => splitFile(p, split)).filter((f) => statSync(f).size > 0);
+    if (split === "train" && mixFile) inputs.push(mixFile);
+    const conds: string[] = [];
+    if (split !== "train" && thresholds.size > 0) {
+      const cases = [...thresholds]
+        .filter(([k]) => k.startsWith(`${split}\u0001`))
+        .map(([k, v]) => `WHEN ${lit(k.slice(split.length + 1))} THEN ${v}`);
+      if (cases.length > 0)
+        conds.push(
+          `prio <= coalesce(CASE task || chr(1) || coalesce(answer_class, '') ${cases.join(" ")} END, ${2 ** 53})`,
+        );
+    }
+    if (split === "train" && sampleMax !== null)
+      conds.push(`(task = 'MIX' OR prio <= ${sampleMax})`);
+    const where = conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+    let chunk: string[] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (chunk.length === 0) return;
+      const n = jobs.filter((j) => j.split === split).length;
+      jobs.push({
+        split,
+        chunk: n,
+        inputs: chunk,
+        where,
+        dir: join(outDir, `data-${split}-${n}`),
+      });
+      chunk = [];
+      bytes = 0;
+    };
+    for (const f of inputs) {
+      chunk.push(f);
+      bytes += statSync(f).size;
+      if (bytes >= chunkBytes) flush();
+    }
+    flush();
+  }
+  await store.run("SET threads = 1");
+  const conns = await Promise.all([store.connection(), store.connection()]);
+  try {
+    let next = 0;
+    await Promise.all(
+      conns.map(async (c) => {
+        while (next < jobs.length) {
+          const j = jobs[next++]!;
+          await c.run(
+            `COPY (SELECT ${select} FROM read_json(${list(j.inputs)}, format = 'newline_delimited', columns = {${columns}}) ${j.where})
+            TO ${lit(j.dir)} (${format}, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,
+          );
+        }
+      }),
+    );
+  } finally {
+    for (const c of conns) c.close();
+    await store.run("RESET threads");
+  }
+  const files: AssembledFile[] = [];
+  const seq = new Map<Split, number>();
+  for (const j of jobs) {
+    const parts = existsSync(j.dir)
+      ? readdirSync(j.dir)
+          .map((f) => ({ f, i: Number(/^part-(\d+)\./.exec(f)?.[1] ?? Number.NaN) }))
+          .filter((p) => Number.isFinite(p.i))
+          .sort((a, b) => a.i - b.i)
+      : [];
+    for (const p of parts) {
+      const from = join(j.dir, p.f);
+      const n = await store.query<{ n: string }>(
+        cfg.format === "parquet"
+          ? `SELECT count(*) AS n FROM read_parquet(${lit(from)})`
+          : `SELECT count(*) AS n FROM read_json(${lit(from)}, format = 'newline_delimited', columns = {id: 'VARCHAR'})`,
+      );
+      const records = Number(n[0]!.n);
+      if (records === 0) continue;
+      const k = seq.get(j.split) ?? 0;
+      seq.set(j.split, k + 1);
+      const rel = `data/${j.split}-${String(k).padStart(5, "0")}.${ext}`;
+      renameSync(from, join(outDir, rel));
+      files.push({ path: rel, split: j.split, records });
+    }
+    rmSync(j.dir, { recursive: true, force: true });
+  }
+  files.sort(
+    (a, b) => SPLITS.indexOf(a.split) - SPLITS.indexOf(b.split) || (a.path < b.path ? -1 : 1),
+  );
+
+  const counts: AssembleResult["counts"] = {};
+  const glob = lit(join(outDir, "data", `*.${ext}`));
+  const rows =
+    files.length === 0
+      ? []
+      : await store.query<{ task: string; split: Split; n: string }>(
+          cfg.format === "parquet"
+            ? `SELECT task, split, count(*) AS n FROM read_parquet(${glob}) GROUP BY ALL ORDER BY ALL`
+            : `SELECT task, split, count(*) AS n FROM read_json(${glob}, format = 'newline_delimited', columns = {task: 'VARCHAR', split: 'VARCHAR'}) GROUP BY ALL ORDER BY ALL`,
+        );
+  for (const r of rows) {
+    const c = counts[r.task] ?? {};
+    c[r.split] = Number(r.n);
+    counts[r.task] = c;
+  }
+  return { files, counts, balancedAway, sampledAway, mixed: counts.MIX?.train ?? 0 };
 }

@@ -66,6 +66,8 @@ export interface BuildSummary {
   shards: ShardCounts[];
   embedderId: string | null;
   seconds: number;
+  /** Wall seconds of the two stages: page shards (mining, tasks, work files) and assemble. */
+  stageSeconds: { shards: number; assemble: number };
   /** The task × split table, as printed. */
   table: string[];
 }
@@ -209,6 +211,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
         note,
       );
     };
+    const shardsStarted = performance.now();
     const workers = Math.max(0, Math.floor(opts.workers ?? defaultBuildWorkers()));
     const jobs: ShardJob[] = [];
     for (let shard = 0; shard < shards; shard++) {
@@ -328,6 +331,8 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
     progress.done(`${shards} shard(s)`);
     if (reused > 0) log(`reused ${reused} page shard(s) finished by an earlier, interrupted build`);
 
+    const shardSeconds = (performance.now() - shardsStarted) / 1000;
+    const assembleStarted = performance.now();
     const partial = `${out}.partial`;
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(join(partial, "data"), { recursive: true });
@@ -338,6 +343,10 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
     const result = await assemble(store, cfg, workFiles, partial, mix).catch((err: unknown) => {
       throw explainOutOfMemory(err, "assembling the split files");
     });
+    const assembleSeconds = (performance.now() - assembleStarted) / 1000;
+    log(
+      `page shards ${shardSeconds.toFixed(1)} s, assemble ${assembleSeconds.toFixed(1)} s (${result.files.length} files)`,
+    );
     const records = result.files.reduce((a, f) => a + f.records, 0);
     if (records === 0)
       throw new AvakitError(
@@ -387,6 +396,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       shards: shardCounts,
       embedderId,
       seconds: (performance.now() - started) / 1000,
+      stageSeconds: { shards: shardSeconds, assemble: assembleSeconds },
       table: taskSplitTable(result.counts, false),
     };
   } finally {

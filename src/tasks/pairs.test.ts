@@ -571,3 +571,39 @@ test("both block kernels compute row dot products, across dims, tiles and memory
     }
   }
 });
+
+test("the WebAssembly kernel's windowed mode (large blocks) gives the whole-block mode's exact floats", () => {
+  const rand = mulberry32(11);
+  const whole = wasmBlockDots(1_000_000)!;
+  const windowed = wasmBlockDots(8)!;
+  for (const [n, dim] of [
+    [300, 512],
+    [9, 17],
+    [260, 3],
+  ] as const) {
+    const rows = Array.from({ length: n }, () =>
+      Float32Array.from({ length: dim }, () => rand() - 0.5),
+    );
+    const a = whole.load(rows, dim);
+    const b = windowed.load(rows, dim);
+    // The mining loop's order: per tile [t0, t1), every x < t1 against y in [max(t0, x + 1), t1).
+    for (let t0 = 0; t0 < n; t0 += 128) {
+      const t1 = Math.min(n, t0 + 128);
+      for (let x = 0; x < t1; x++) {
+        const y0 = Math.max(t0, x + 1);
+        if (y0 >= t1) continue;
+        const want = Array.from(a.dots(x, y0, t1)).slice(0, t1 - y0);
+        const got = Array.from(b.dots(x, y0, t1)).slice(0, t1 - y0);
+        assert.deepEqual(got, want, `n=${n} dim=${dim} x=${x} tile ${t0}`);
+      }
+    }
+    // Any other order too: windows move wherever y goes, x may sit inside or outside the window.
+    for (let k = 0; k < 200; k++) {
+      const x = Math.floor(rand() * n);
+      const y0 = Math.floor(rand() * n);
+      const y1 = Math.min(n, y0 + 1 + Math.floor(rand() * 128));
+      const want = Array.from(a.dots(x, y0, y1)).slice(0, y1 - y0);
+      assert.deepEqual(Array.from(b.dots(x, y0, y1)).slice(0, y1 - y0), want);
+    }
+  }
+});

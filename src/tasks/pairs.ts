@@ -556,12 +556,22 @@ export function jsBlockDots(): BlockDots {
 }
 
 /**
- * The SIMD kernel, about 10× the JS one on 512 dims: rows are copied into WebAssembly memory, zero-padded
- * to a multiple of 16 floats, and `dots` accumulates in 4 float32x4 registers. Returns null where
- * WebAssembly SIMD is unavailable; a block too large for its memory falls back to the JS kernel.
- * The memory grows to the largest block seen (n × dim × 4 bytes) and is kept for the next page.
+ * Rows a block may copy into WebAssembly memory at once (4 MiB at 512 dims). A WebAssembly
+ * memory never shrinks, so a huge advertiser's block copied whole (71,739 ads at 1,000,000
+ * synthetic ads: 147 MB) would stay in its worker for the rest of the build.
  */
-export function wasmBlockDots(): BlockDots | null {
+export const WASM_RESIDENT_ROWS = 2048;
+
+/**
+ * The SIMD kernel, about 10× the JS one on 512 dims: rows are copied into WebAssembly memory,
+ * zero-padded to a multiple of 16 floats, and `dots` accumulates in 4 float32x4 registers.
+ * Returns null where WebAssembly SIMD is unavailable. A block of at most `residentRows` rows is
+ * copied whole; a larger one keeps a window of TILE rows (the `y` side of the calls, which the
+ * tiled loop keeps within one tile) and copies each row `x` in as it comes, which costs one 2 KiB
+ * copy per 128 dot products. Either way each dot product is the same float32 computation, so the
+ * results do not depend on the mode. The memory grows to the largest copy and is kept.
+ */
+export function wasmBlockDots(residentRows = WASM_RESIDENT_ROWS): BlockDots | null {
   if (typeof WebAssembly === "undefined" || !WebAssembly.validate(DOTS_WASM)) return null;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(DOTS_WASM));
   const memory = instance.exports.memory as WasmMemory;
@@ -573,31 +583,64 @@ export function wasmBlockDots(): BlockDots | null {
     out: number,
   ) => void;
   const fallback = jsBlockDots();
+  /** Float32 view of `slots` padded rows and the output after them; null if memory cannot grow. */
+  const reserve = (slots: number, strideFloats: number): Float32Array | null => {
+    const bytes = slots * strideFloats * 4 + TILE * 4;
+    const missing = Math.ceil((bytes - memory.buffer.byteLength) / 65536);
+    if (missing > 0) {
+      try {
+        memory.grow(missing);
+      } catch {
+        return null;
+      }
+    }
+    return new Float32Array(memory.buffer, 0, slots * strideFloats);
+  };
+  const put = (floats: Float32Array, slot: number, row: Float32Array, strideFloats: number) => {
+    floats.set(row, slot * strideFloats);
+    floats.fill(0, slot * strideFloats + row.length, (slot + 1) * strideFloats);
+  };
   return {
     kind: "wasm",
     load(rows, dim) {
       const strideFloats = Math.max(16, Math.ceil(dim / 16) * 16);
       const stride = strideFloats * 4;
-      const outAt = rows.length * stride;
-      const bytes = outAt + TILE * 4;
-      const missing = Math.ceil((bytes - memory.buffer.byteLength) / 65536);
-      if (missing > 0) {
-        try {
-          memory.grow(missing);
-        } catch {
-          return fallback.load(rows, dim);
-        }
-      }
-      const floats = new Float32Array(memory.buffer, 0, rows.length * strideFloats);
-      rows.forEach((r, k) => {
-        floats.set(r, k * strideFloats);
-        floats.fill(0, k * strideFloats + dim, (k + 1) * strideFloats);
-      });
+      const whole = rows.length <= residentRows;
+      // Windowed: slots 0 … TILE-1 hold rows w0 … w0+TILE-1, slot TILE holds the current x.
+      const slots = whole ? rows.length : TILE + 1;
+      const floats = reserve(slots, strideFloats);
+      if (floats === null) return fallback.load(rows, dim);
+      const outAt = slots * stride;
       const out = new Float32Array(memory.buffer, outAt, TILE);
+      if (whole) {
+        for (let k = 0; k < rows.length; k++) put(floats, k, rows[k]!, strideFloats);
+        return {
+          dots(x, y0, y1) {
+            if (y1 - y0 > TILE) return fallback.load(rows, dim).dots(x, y0, y1);
+            wasmDots(x * stride, y0 * stride, y1 - y0, stride, outAt);
+            return out;
+          },
+        };
+      }
+      let w0 = -1;
+      let lastX = -1;
       return {
         dots(x, y0, y1) {
           if (y1 - y0 > TILE) return fallback.load(rows, dim).dots(x, y0, y1);
-          wasmDots(x * stride, y0 * stride, y1 - y0, stride, outAt);
+          if (w0 < 0 || y0 < w0 || y1 > w0 + TILE) {
+            w0 = y0;
+            const end = Math.min(rows.length, w0 + TILE);
+            for (let k = w0; k < end; k++) put(floats, k - w0, rows[k]!, strideFloats);
+            lastX = -1;
+          }
+          let xAt: number;
+          if (x >= w0 && x < w0 + TILE && x < rows.length) xAt = (x - w0) * stride;
+          else {
+            if (x !== lastX) put(floats, TILE, rows[x]!, strideFloats);
+            lastX = x;
+            xAt = TILE * stride;
+          }
+          wasmDots(xAt, (y0 - w0) * stride, y1 - y0, stride, outAt);
           return out;
         },
       };
