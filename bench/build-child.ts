@@ -45,7 +45,7 @@ if (format === "speed") {
     if (rssLog)
       appendFileSync(
         rssLog,
-        `${((performance.now() - t0) / 1000).toFixed(1)}\t${Math.round(rssMiB)}\t${stage}\n`,
+        `${((performance.now() - t0) / 1000).toFixed(1)}\t${Math.round(rssMiB)}\t${Math.round(process.memoryUsage().heapTotal / 1048576)}\t${Math.round(process.memoryUsage().arrayBuffers / 1048576)}\t${stage}\n`,
       );
   }, 250);
   sampler.unref();

@@ -22,16 +22,19 @@ export class HashingEmbedder implements Embedder {
   readonly id = HASHING_ID;
   readonly dim = HASHING_DIM;
 
+  /** The vectors are consecutive views of one buffer (one allocation per call, not per text). */
   async embed(texts: string[]): Promise<Float32Array[]> {
-    return texts.map(hashingVector);
+    const all = new Float32Array(texts.length * HASHING_DIM);
+    return texts.map((t, i) =>
+      hashingVector(t, all.subarray(i * HASHING_DIM, (i + 1) * HASHING_DIM)),
+    );
   }
 
   async close(): Promise<void> {}
 }
 
-/** The hashing vector of one text (see HashingEmbedder). */
-export function hashingVector(text: string): Float32Array {
-  const vec = new Float32Array(HASHING_DIM);
+/** The hashing vector of one text (see HashingEmbedder), written into `vec` (zeros) if given. */
+export function hashingVector(text: string, vec = new Float32Array(HASHING_DIM)): Float32Array {
   const counts = new Map<number, number>();
   const lower = text.toLowerCase();
   // exec on the shared /g regex: a fifth faster than matchAll's iterator.

@@ -223,7 +223,22 @@ export interface ShardInput {
   vocabVecs: Float32Array;
 }
 
+/**
+ * The vectors as one array: the embedder's own buffer when they are its consecutive views (the
+ * hashing embedder's), else a copy. Copying 2 KiB vectors one by one left tens of MB of
+ * garbage backing stores per chunk for the garbage collector to find.
+ */
 function flatten(vecs: Float32Array[], dim: number): Float32Array {
+  const first = vecs[0];
+  if (
+    first !== undefined &&
+    first.byteOffset === 0 &&
+    first.buffer.byteLength === vecs.length * dim * 4 &&
+    vecs.every(
+      (v, i) => v.buffer === first.buffer && v.byteOffset === i * dim * 4 && v.length === dim,
+    )
+  )
+    return new Float32Array(first.buffer);
   const out = new Float32Array(vecs.length * dim);
   for (const [i, v] of vecs.entries()) out.set(v, i * dim);
   return out;
