@@ -1,4 +1,5 @@
 import { createHash, hash } from "node:crypto";
+import { createReadStream } from "node:fs";
 
 /** sha256 of a string or bytes, hex. */
 export function sha256(data: string | Uint8Array): string {
@@ -54,4 +55,11 @@ export function fmix32(x: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** Streams a file through sha256, so large files need no memory. */
+export async function fileSha256(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
 }

@@ -1,23 +1,8 @@
-/**
- * `avakit build`: the AVA dataset from the stored ads (§3.3). Stages, each a function of its
- * inputs whose outputs are files, so that the page-shard stage can later be spread over many
- * machines: (1) page shards → work files (shard-stage.ts), (2) assemble → split files
- * (assemble.ts), (3) dataset card and manifest. Written under a temporary name and renamed.
- */
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { AvakitError } from "../core/errors.js";
-import { canonicalJson, sha256 } from "../core/hash.js";
+import { canonicalJson, fileSha256, sha256 } from "../core/hash.js";
 import { Progress } from "../core/progress.js";
 import { createEmbedder, parseEmbedderSpec } from "../embed/spec.js";
 import type { Embedder } from "../embed/types.js";
@@ -94,10 +79,6 @@ async function describeInputs(store: Store): Promise<Inputs> {
   };
 }
 
-function fileSha256(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
-}
-
 export const BUILD_MEMORY_LIMIT = "512MB";
 /**
  * DuckDB's memory limit during the page-shard stage, which reads each shard once into a small
@@ -135,8 +116,9 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
   if (existsSync(out) && readdirSync(out).length > 0 && !opts.overwrite)
     throw new AvakitError(`${out} already exists and is not empty (use --overwrite to replace it)`);
 
-  // The assemble stage windows the slim index of every record: give DuckDB a little more room than ingest's
-  // default (it spills to disk beyond it). AVAKIT_MEMORY_LIMIT still wins.
+  // The assemble stage writes two parquet streams at once and windows the TAP test records: give
+  // DuckDB a little more room than ingest's default (it spills to disk beyond it).
+  // AVAKIT_MEMORY_LIMIT still wins.
   const store = await Store.open(opts.db, {
     mustExist: true,
     memoryLimit: process.env.AVAKIT_MEMORY_LIMIT ?? BUILD_MEMORY_LIMIT,
@@ -382,7 +364,7 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
       dropped_by_region: sumBy(shardCounts, (c) => c.droppedByRegion),
       similar_pairs: shardCounts.reduce((a, c) => a + c.similarPairs, 0),
       pairs_capped: shardCounts.reduce((a, c) => a + c.pairsCapped, 0),
-      files: result.files.map((f) => ({ ...f, sha256: fileSha256(join(partial, f.path)) })),
+      files: await withSha256(result.files, partial),
     };
     writeFileSync(join(partial, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     if (existsSync(out)) rmSync(out, { recursive: true, force: true });
@@ -403,6 +385,15 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
     await embedder?.close();
     store.close();
   }
+}
+
+async function withSha256<F extends { path: string }>(
+  files: F[],
+  dir: string,
+): Promise<(F & { sha256: string })[]> {
+  const out: (F & { sha256: string })[] = [];
+  for (const f of files) out.push({ ...f, sha256: await fileSha256(join(dir, f.path)) });
+  return out;
 }
 
 function sumBy(

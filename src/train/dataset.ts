@@ -1,14 +1,7 @@
-/**
- * A dataset folder written by `avakit build`, as the exporter reads it: manifest.json (whose
- * sha256 identifies the dataset) lists every data file with its split, record count and sha256.
- * The files of the chosen split are checked against those hashes before anything is exported,
- * so a truncated or edited copy stops here rather than in a training run.
- */
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AvakitError } from "../core/errors.js";
-import { sha256 } from "../core/hash.js";
+import { fileSha256, sha256 } from "../core/hash.js";
 
 export interface DatasetFile {
   /** Relative to the dataset folder, e.g. data/train-00000.parquet. */
@@ -108,9 +101,4 @@ export async function splitFiles(info: DatasetInfo, split: string): Promise<Data
   return files.filter((f) => f.records > 0);
 }
 
-/** Streams the file through sha256, so large shards need no memory. */
-export async function fileSha256(path: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
-}
+export { fileSha256 };
