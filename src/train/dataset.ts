@@ -1,3 +1,9 @@
+/**
+ * A dataset folder written by `avakit build`, as the exporter reads it: manifest.json (whose
+ * sha256 identifies the dataset) lists every data file with its split, record count and sha256.
+ * The files of the chosen split are checked against those hashes before anything is exported,
+ * so a truncated or edited copy stops here rather than in a training run.
+ */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AvakitError } from "../core/errors.js";
