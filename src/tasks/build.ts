@@ -1,3 +1,9 @@
+/**
+ * `avakit build`: the AVA dataset from the stored ads (§3.3). Stages, each a function of its
+ * inputs whose outputs are files, so that the page-shard stage can later be spread over many
+ * machines: (1) page shards → work files (shard-stage.ts), (2) assemble → split files
+ * (assemble.ts), (3) dataset card and manifest. Written under a temporary name and renamed.
+ */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
