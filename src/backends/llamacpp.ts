@@ -336,8 +336,9 @@ export class LlamaCppBackend implements Backend {
     opts.signal?.throwIfAborted();
     return this.withSequence(async (seq, l) => {
       const textTokens = l.model.tokenize(text, false);
-      const first = bosOf(l.model).length;
-      const all = [...bosOf(l.model), ...textTokens];
+      const bos = bosOf(l.model);
+      const first = bos.length;
+      const all = [...bos, ...textTokens];
       this.checkFits(l, all.length, 0);
       // The distribution after token i gives the log-probability of token i + 1.
       const out = await nextDistributions(seq, all, (i) => i < all.length - 1);

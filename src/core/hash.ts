@@ -8,7 +8,7 @@ export function sha256(data: string | Uint8Array): string {
 
 /** A short (128-bit) content key, base64url: cheap to keep a million of them in a Set. */
 export function contentKey(data: string): string {
-  return hash("sha256", data, "base64url").slice(0, 22);
+  return contentDigest(data)[1];
 }
 
 /**

@@ -247,7 +247,22 @@ export class IdSet {
 
   has(id: string): boolean {
     const n = encodeId(id);
-    if (n < 0) return this.others.has(id);
+    return n < 0 ? this.others.has(id) : this.hasNumber(n);
+  }
+
+  add(id: string): void {
+    const n = encodeId(id);
+    if (n < 0) this.others.add(id);
+    else this.addNumber(n);
+  }
+
+  /** Every id of `other` into this set. */
+  addAll(other: IdSet): void {
+    for (const v of other.slots) if (v !== 0) this.addNumber(v);
+    for (const id of other.others) this.others.add(id);
+  }
+
+  private hasNumber(n: number): boolean {
     const slots = this.slots;
     for (let s = hashNumber(n) & this.mask; ; s = (s + 1) & this.mask) {
       const v = slots[s]!;
@@ -256,22 +271,11 @@ export class IdSet {
     }
   }
 
-  add(id: string): void {
-    const n = encodeId(id);
-    if (n < 0) {
-      this.others.add(id);
-      return;
-    }
-    if (this.has(id)) return;
+  private addNumber(n: number): void {
+    if (this.hasNumber(n)) return;
     if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
     this.put(n);
     this.count++;
-  }
-
-  /** Every id of `other` into this set. */
-  addAll(other: IdSet): void {
-    for (const v of other.slots) if (v !== 0) this.add(String(v));
-    for (const id of other.others) this.others.add(id);
   }
 
   private put(n: number): void {

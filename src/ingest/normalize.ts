@@ -138,7 +138,7 @@ export function parseRegions(v: unknown, path: string): RegionShare[] {
     let j = 0;
     while (j < out.length && out[j]!.region !== name) j++;
     if (j < out.length) out[j]!.share += share;
-    else out.push({ region: name, share: 0 + share });
+    else out.push({ region: name, share: 0 + share }); // 0 + -0 = 0: no "-0" share stored
   }
   return out;
 }

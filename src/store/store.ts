@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { open, rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
@@ -214,15 +214,8 @@ async function insertRows(
   flushText();
   if (bufs.length === 0) return;
   try {
-    const fh = await open(file, "w");
-    try {
-      const total = bufs.reduce((n, b) => n + b.byteLength, 0);
-      const { bytesWritten } = await fh.writev(bufs);
-      // libuv writes every buffer; should a short write ever come back, write the rest in order.
-      if (bytesWritten < total) await fh.write(Buffer.concat(bufs).subarray(bytesWritten));
-    } finally {
-      await fh.close();
-    }
+    // writeFile takes the chunks in order and finishes any short write itself.
+    await writeFile(file, bufs);
     const spec = columns.map(([name, type]) => `${quoteIdent(name)}: '${type}'`).join(", ");
     await store.run(
       `INSERT INTO ${quoteIdent(table)} BY NAME SELECT * FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${spec}})`,

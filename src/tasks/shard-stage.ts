@@ -163,7 +163,7 @@ export async function openShard(
   chunkAds: number = CHUNK_ADS,
 ): Promise<ChunkSpec[]> {
   await store.run(`DROP TABLE IF EXISTS ${shardTable(job)}`);
-  await store.run(`CREATE TEMP TABLE build_shard_${job.shard} AS
+  await store.run(`CREATE TEMP TABLE ${shardTable(job)} AS
     SELECT row_number() OVER (ORDER BY a.page_id, a.ad_id) AS build_seq, ${AD_ROW_SQL}
     FROM ads a SEMI JOIN (SELECT page_id FROM build_pages WHERE shard = ${job.shard} AND n <= ${chunkAds}) p
       ON a.page_id = p.page_id
@@ -413,11 +413,6 @@ export class ShardRun {
       }
     }
     this.counts.ads += ads.length;
-  }
-
-  /** Ads added so far. */
-  get ads(): number {
-    return this.counts.ads;
   }
 
   private async closePage(): Promise<void> {

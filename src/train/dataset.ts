@@ -106,5 +106,3 @@ export async function splitFiles(info: DatasetInfo, split: string): Promise<Data
   }
   return files.filter((f) => f.records > 0);
 }
-
-export { fileSha256 };
