@@ -316,10 +316,11 @@ test("the per-page cap keeps a seeded sample: deterministic, order-free, seed-de
   assert.equal(full.candidates.length, 66, "one TS-B orientation per pair");
 
   const a = minePairs(ads, vectors, cfg({ ...over, seed: 1 }));
-  assert.equal(a.stats.aboveThreshold, 66);
-  // Pairs whose priority cannot make the sample are not examined further (no word edits).
-  assert.ok(a.stats.similarPairs >= 10 && a.stats.similarPairs <= 66, `${a.stats.similarPairs}`);
-  assert.equal(a.stats.capped, 56, "every pair above the threshold but outside the sample");
+  // Once the sample is full, pairs whose priority cannot enter it are not compared at all.
+  assert.ok(a.stats.pairsCompared >= 10 && a.stats.pairsCompared < 66, `${a.stats.pairsCompared}`);
+  assert.equal(a.stats.aboveThreshold, a.stats.pairsCompared, "every compared pair is similar");
+  assert.equal(a.stats.similarPairs, a.stats.aboveThreshold);
+  assert.equal(a.stats.capped, 56, "every pair of the block outside the sample");
   assert.equal(a.candidates.length, 10);
   assert.deepEqual(a.stats.perTask["TS-B"], 10);
   assert.deepEqual(minePairs(ads, vectors, cfg({ ...over, seed: 1 })), a);
@@ -537,6 +538,39 @@ test("blocking is order-independent: a shuffled page gives identical output", ()
   assert.deepEqual({ ...b.stats, blocks: 0 }, { ...a.stats, blocks: 0 });
 });
 
+test("with the cap binding, the sample is the productive pairs of smallest priority, as over all pairs", () => {
+  const { ads, vectors } = randomPage(21, 300);
+  for (const [maxPairsPerPage, seed] of [
+    [1, 0],
+    [7, 1],
+    [40, 2],
+    [100, 3],
+  ] as const) {
+    const c = cfg({ maxPairsPerPage, seed, similarityThreshold: 0.5, minWordEdits: 10 });
+    // The definition: every productive pair (similar, and yielding a task in one orientation),
+    // the maxPairsPerPage of smallest seeded priority kept.
+    const ref = allPairs(ads, vectors, c);
+    const byPair = new Map<string, PairCandidate[]>();
+    for (const cand of ref.candidates) {
+      const [x, y] = [cand.source.adId, cand.target.adId].sort();
+      const k = `${x} ${y}`;
+      byPair.set(k, [...(byPair.get(k) ?? []), cand]);
+    }
+    const prio = (k: string) => pairPriorityOf(seed, ...(k.split(" ") as [string, string]));
+    const kept = [...byPair.keys()].sort((x, y) => prio(x) - prio(y)).slice(0, maxPairsPerPage);
+    assert.ok(byPair.size > 100, `the cap binds (${byPair.size} productive pairs)`);
+    const want = kept.flatMap((k) => byPair.get(k)!).map(key).sort();
+    const got = minePairs(ads, vectors, c);
+    assert.deepEqual(got.candidates.map(key).sort(), want, `cap ${maxPairsPerPage}`);
+    assert.ok(got.stats.capped > 0);
+    const full = minePairs(ads, vectors, { ...c, maxPairsPerPage: 1_000_000 });
+    assert.ok(
+      got.stats.pairsCompared < full.stats.pairsCompared,
+      `a full sample skips pairs (${got.stats.pairsCompared} of ${full.stats.pairsCompared})`,
+    );
+  }
+});
+
 test("both block kernels compute row dot products, across dims, tiles and memory growth", () => {
   const rand = mulberry32(3);
   const wasm = wasmBlockDots();
@@ -555,17 +589,22 @@ test("both block kernels compute row dot products, across dims, tiles and memory
       const rows = Array.from({ length: n }, () =>
         Float32Array.from({ length: dim }, () => rand() - 0.5),
       );
-      const loaded = kernel.load(rows, dim);
-      for (let x = 0; x < n; x++) {
-        const y1 = Math.min(n, x + 1 + 128);
-        const out = loaded.dots(x, x, y1);
-        for (let y = x; y < y1; y++) {
-          const want = dot(rows[x]!, rows[y]!);
-          const got = out[y - x]!;
-          assert.ok(
-            Math.abs(got - want) <= 1e-6 * (dim + 16),
-            `${kernel.kind} n=${n} dim=${dim} (${x},${y}): ${got} vs ${want}`,
-          );
+      // Unscaled, and scaled per row (as minePairs loads L2-normalised rows).
+      const scales = rows.map(() => 0.5 + rand());
+      for (const scaled of [false, true]) {
+        const loaded = scaled ? kernel.load(rows, dim, scales) : kernel.load(rows, dim);
+        for (let x = 0; x < n; x++) {
+          const y1 = Math.min(n, x + 1 + 128);
+          const out = loaded.dots(x, x, y1);
+          for (let y = x; y < y1; y++) {
+            const s = scaled ? scales[x]! * scales[y]! : 1;
+            const want = dot(rows[x]!, rows[y]!) * s;
+            const got = out[y - x]!;
+            assert.ok(
+              Math.abs(got - want) <= 1e-6 * (dim + 16) * Math.max(1, s),
+              `${kernel.kind} n=${n} dim=${dim} scaled=${scaled} (${x},${y}): ${got} vs ${want}`,
+            );
+          }
         }
       }
     }
@@ -584,8 +623,9 @@ test("the WebAssembly kernel's windowed mode (large blocks) gives the whole-bloc
     const rows = Array.from({ length: n }, () =>
       Float32Array.from({ length: dim }, () => rand() - 0.5),
     );
-    const a = whole.load(rows, dim);
-    const b = windowed.load(rows, dim);
+    const scales = rows.map(() => 0.5 + rand());
+    const a = whole.load(rows, dim, scales);
+    const b = windowed.load(rows, dim, scales);
     // The mining loop's order: per tile [t0, t1), every x < t1 against y in [max(t0, x + 1), t1).
     for (let t0 = 0; t0 < n; t0 += 128) {
       const t1 = Math.min(n, t0 + 128);

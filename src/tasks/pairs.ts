@@ -73,9 +73,12 @@ export interface PairStats {
   ads: number;
   /** Blocks of ≥ 2 ads, over all blocking keys. */
   blocks: number;
-  /** Dot products computed (a pair in blocks of two keys that overlap only in part counts twice). */
+  /**
+   * Similarities computed (a pair in blocks of two keys that overlap only in part counts twice).
+   * Once the page's sample is full, pairs whose priority cannot enter it are not compared.
+   */
   pairsCompared: number;
-  /** Unordered pairs above the cosine threshold. */
+  /** Compared pairs above the cosine threshold. */
   aboveThreshold: number;
   /**
    * Pairs examined that pass both filters (cosine, word edits) and share a block. When the cap
@@ -85,7 +88,11 @@ export interface PairStats {
   similarPairs: number;
   /** Examined similar pairs that yield at least one candidate: what the per-page cap counts. */
   taskPairs: number;
-  /** Pairs above the threshold left out because of the cap (skipped or pushed out). */
+  /**
+   * Pairs sharing a block that the cap left out: not compared (the sample was full and their
+   * priority could not enter it; whether they were similar is not known), compared and similar
+   * but outside the sample, or pushed out of it by a pair of smaller priority.
+   */
   capped: number;
   /** Candidates emitted per task. */
   perTask: Record<PairTask, number>;
@@ -259,16 +266,21 @@ export function minePairs(
   );
   const blockIds = tuples.map((tuple) => blockIdsOf(ads, tuple));
 
-  // 2. Cosines within blocks, a tile at a time. The kernel's float32 dot products only prefilter:
-  // a pair near the threshold (within a margin far above float32 error) or above it is decided
-  // by `cosine` itself, so the result is exactly the all-pairs definition's, whichever kernel ran.
+  // 2. Cosines within blocks, a tile at a time. The kernel's float32 dot products of the
+  // L2-normalised rows only prefilter: a pair near the threshold (within a margin far above
+  // float32 error) or above it is decided by `cosine` itself, so the result is exactly the
+  // all-pairs definition's, whichever kernel ran.
   const inv = vectors.map(inverseNorm);
   const prefilter = cfg.similarityThreshold - 1e-6 * (dim + 16);
   const kernel = blockDots();
   // 3–5 as the pairs come: the per-page cap keeps the maxPairsPerPage productive pairs with the
   // smallest seeded priority (a max-heap), so memory stays bounded and the expensive word edits
   // are computed only for a pair whose priority can still make the sample. A pair is productive
-  // when it passes the word-edit filter and yields a task in one orientation.
+  // when it passes the word-edit filter and yields a task in one orientation. Once the sample is
+  // full, a pair whose priority cannot enter it is not even compared: its priority is a hash of
+  // the two ad ids, known before its cosine. The sample is the same as if every pair had been
+  // compared (a pair left out can never beat the sample's current maximum), and a huge
+  // advertiser's quadratic number of pairs costs a hash each instead of a 512-d dot product.
   const words = new WordIds();
   const tokens: (Int32Array | undefined)[] = new Array(ads.length);
   const tokensOf = (i: number): Int32Array => {
@@ -282,19 +294,11 @@ export function minePairs(
   const seedWord = fmix32(fnv1a32(`${cfg.seed}:pairs`));
   const adHash = ads.map((a) => fmix32(fnv1a32(a.adId) ^ seedWord));
   const heap = new PairHeap(cfg.maxPairsPerPage);
-  const consider = (i: number, j: number, sim: number) => {
-    stats.aboveThreshold++;
-    const prio = pairPriority(adHash[i]!, adHash[j]!);
-    if (!heap.mayTake(prio)) {
-      stats.capped++;
-      return;
-    }
+  const orient = { ...cfg, tasks };
+  const consider = (i: number, j: number, sim: number, prio: number) => {
     const a = ads[i]!;
     const b = ads[j]!;
-    const found = [
-      ...orientPair(a, b, sim, -1, { ...cfg, tasks }),
-      ...orientPair(b, a, sim, -1, { ...cfg, tasks }),
-    ];
+    const found = [...orientPair(a, b, sim, -1, orient), ...orientPair(b, a, sim, -1, orient)];
     if (tokenEdits(tokensOf(i), tokensOf(j), cfg.minWordEdits) < cfg.minWordEdits) return;
     stats.similarPairs++;
     if (found.length === 0) return;
@@ -303,6 +307,9 @@ export function minePairs(
   };
   blockIds.forEach((ids, k) => {
     const earlier = blockIds.slice(0, k);
+    // The pair's first blocking key is the one that emits it.
+    const emittedEarlier = (i: number, j: number) =>
+      earlier.some((e) => e[i] !== -1 && e[i] === e[j]);
     for (const members of groups(ids)) {
       stats.blocks++;
       // A block inside an earlier key's block has had all its pairs compared already.
@@ -311,6 +318,7 @@ export function minePairs(
       const rows = kernel.load(
         members.map((m) => vectors[m]!),
         dim,
+        members.map((m) => inv[m]!),
       );
       const n = members.length;
       for (let t0 = 0; t0 < n; t0 += TILE) {
@@ -318,17 +326,38 @@ export function minePairs(
         for (let x = 0; x < t1; x++) {
           const y0 = Math.max(t0, x + 1);
           if (y0 >= t1) continue;
+          const i = members[x]!;
+          const hi = adHash[i]!;
+          if (heap.full()) {
+            // Only the pairs whose priority can still enter the sample, one cosine each.
+            for (let y = y0; y < t1; y++) {
+              const j = members[y]!;
+              if (earlier.length > 0 && emittedEarlier(i, j)) continue;
+              const prio = pairPriority(hi, adHash[j]!);
+              if (prio >= heap.bound()) {
+                stats.capped++;
+                continue;
+              }
+              stats.pairsCompared++;
+              const sim = cosine(vectors[i]!, vectors[j]!);
+              if (!(sim > cfg.similarityThreshold)) continue;
+              stats.aboveThreshold++;
+              consider(i, j, sim, prio);
+            }
+            continue;
+          }
           const out = rows.dots(x, y0, t1);
           stats.pairsCompared += t1 - y0;
-          const i = members[x]!;
-          const invI = inv[i]!;
           for (let y = y0; y < t1; y++) {
+            if (out[y - y0]! <= prefilter) continue;
             const j = members[y]!;
-            if (out[y - y0]! * invI * inv[j]! <= prefilter) continue;
-            // The pair's first blocking key is the one that emits it.
-            if (earlier.some((e) => e[i] !== -1 && e[i] === e[j])) continue;
+            if (earlier.length > 0 && emittedEarlier(i, j)) continue;
             const sim = cosine(vectors[i]!, vectors[j]!);
-            if (sim > cfg.similarityThreshold) consider(i, j, sim);
+            if (!(sim > cfg.similarityThreshold)) continue;
+            stats.aboveThreshold++;
+            const prio = pairPriority(hi, adHash[j]!);
+            if (prio >= heap.bound()) stats.capped++;
+            else consider(i, j, sim, prio);
           }
         }
       }
@@ -383,9 +412,15 @@ class PairHeap {
 
   constructor(private readonly cap: number) {}
 
-  /** Whether a pair of this priority could still be among the kept ones. */
-  mayTake(prio: number): boolean {
-    return this.h.length < this.cap || prio < this.h[0]!.prio;
+  /** Whether the sample holds `cap` pairs (from then on, only smaller priorities enter it). */
+  full(): boolean {
+    return this.h.length >= this.cap;
+  }
+
+  /** A pair enters the sample only with a priority below this. */
+  bound(): number {
+    if (this.h.length < this.cap) return Number.POSITIVE_INFINITY;
+    return this.h[0]?.prio ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Adds a pair; returns true when that pushed another out. */
@@ -514,8 +549,11 @@ export interface LoadedRows {
 
 export interface BlockDots {
   readonly kind: "wasm" | "js";
-  /** Loads `rows` (each of length `dim`), replacing the previous block's. */
-  load(rows: readonly Float32Array[], dim: number): LoadedRows;
+  /**
+   * Loads `rows` (each of length `dim`), replacing the previous block's; with `scales`, row k is
+   * multiplied by scales[k] (rounded to float32) as it is loaded, e.g. to normalise it.
+   */
+  load(rows: readonly Float32Array[], dim: number, scales?: readonly number[]): LoadedRows;
 }
 
 /** The slice of the WebAssembly JS API used here (the project's lib and @types/node omit it). */
@@ -542,7 +580,8 @@ export function jsBlockDots(): BlockDots {
   let buf = new Float64Array(TILE);
   return {
     kind: "js",
-    load(rows) {
+    load(given, dim, scales) {
+      const rows = scales ? given.map((r, k) => scaled(r, scales[k]!, dim)) : given;
       return {
         dots(x, y0, y1) {
           if (buf.length < y1 - y0) buf = new Float64Array(y1 - y0);
@@ -553,6 +592,13 @@ export function jsBlockDots(): BlockDots {
       };
     },
   };
+}
+
+/** `row` × `scale`, in float32. */
+function scaled(row: Float32Array, scale: number, dim: number): Float32Array {
+  const out = new Float32Array(dim);
+  for (let k = 0; k < dim; k++) out[k] = row[k]! * scale;
+  return out;
 }
 
 /**
@@ -596,27 +642,35 @@ export function wasmBlockDots(residentRows = WASM_RESIDENT_ROWS): BlockDots | nu
     }
     return new Float32Array(memory.buffer, 0, slots * strideFloats);
   };
-  const put = (floats: Float32Array, slot: number, row: Float32Array, strideFloats: number) => {
-    floats.set(row, slot * strideFloats);
-    floats.fill(0, slot * strideFloats + row.length, (slot + 1) * strideFloats);
+  const put = (
+    floats: Float32Array,
+    slot: number,
+    row: Float32Array,
+    strideFloats: number,
+    scale: number | undefined,
+  ) => {
+    const at = slot * strideFloats;
+    if (scale === undefined) floats.set(row, at);
+    else for (let k = 0; k < row.length; k++) floats[at + k] = row[k]! * scale;
+    floats.fill(0, at + row.length, at + strideFloats);
   };
   return {
     kind: "wasm",
-    load(rows, dim) {
+    load(rows, dim, scales) {
       const strideFloats = Math.max(16, Math.ceil(dim / 16) * 16);
       const stride = strideFloats * 4;
       const whole = rows.length <= residentRows;
       // Windowed: slots 0 … TILE-1 hold rows w0 … w0+TILE-1, slot TILE holds the current x.
       const slots = whole ? rows.length : TILE + 1;
       const floats = reserve(slots, strideFloats);
-      if (floats === null) return fallback.load(rows, dim);
+      if (floats === null) return fallback.load(rows, dim, scales);
       const outAt = slots * stride;
       const out = new Float32Array(memory.buffer, outAt, TILE);
       if (whole) {
-        for (let k = 0; k < rows.length; k++) put(floats, k, rows[k]!, strideFloats);
+        for (let k = 0; k < rows.length; k++) put(floats, k, rows[k]!, strideFloats, scales?.[k]);
         return {
           dots(x, y0, y1) {
-            if (y1 - y0 > TILE) return fallback.load(rows, dim).dots(x, y0, y1);
+            if (y1 - y0 > TILE) return fallback.load(rows, dim, scales).dots(x, y0, y1);
             wasmDots(x * stride, y0 * stride, y1 - y0, stride, outAt);
             return out;
           },
@@ -626,17 +680,18 @@ export function wasmBlockDots(residentRows = WASM_RESIDENT_ROWS): BlockDots | nu
       let lastX = -1;
       return {
         dots(x, y0, y1) {
-          if (y1 - y0 > TILE) return fallback.load(rows, dim).dots(x, y0, y1);
+          if (y1 - y0 > TILE) return fallback.load(rows, dim, scales).dots(x, y0, y1);
           if (w0 < 0 || y0 < w0 || y1 > w0 + TILE) {
             w0 = y0;
             const end = Math.min(rows.length, w0 + TILE);
-            for (let k = w0; k < end; k++) put(floats, k - w0, rows[k]!, strideFloats);
+            for (let k = w0; k < end; k++)
+              put(floats, k - w0, rows[k]!, strideFloats, scales?.[k]);
             lastX = -1;
           }
           let xAt: number;
           if (x >= w0 && x < w0 + TILE && x < rows.length) xAt = (x - w0) * stride;
           else {
-            if (x !== lastX) put(floats, TILE, rows[x]!, strideFloats);
+            if (x !== lastX) put(floats, TILE, rows[x]!, strideFloats, scales?.[x]);
             lastX = x;
             xAt = TILE * stride;
           }
