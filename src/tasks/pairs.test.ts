@@ -559,7 +559,10 @@ test("with the cap binding, the sample is the productive pairs of smallest prior
     const prio = (k: string) => pairPriorityOf(seed, ...(k.split(" ") as [string, string]));
     const kept = [...byPair.keys()].sort((x, y) => prio(x) - prio(y)).slice(0, maxPairsPerPage);
     assert.ok(byPair.size > 100, `the cap binds (${byPair.size} productive pairs)`);
-    const want = kept.flatMap((k) => byPair.get(k)!).map(key).sort();
+    const want = kept
+      .flatMap((k) => byPair.get(k)!)
+      .map(key)
+      .sort();
     const got = minePairs(ads, vectors, c);
     assert.deepEqual(got.candidates.map(key).sort(), want, `cap ${maxPairsPerPage}`);
     assert.ok(got.stats.capped > 0);

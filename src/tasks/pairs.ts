@@ -684,8 +684,7 @@ export function wasmBlockDots(residentRows = WASM_RESIDENT_ROWS): BlockDots | nu
           if (w0 < 0 || y0 < w0 || y1 > w0 + TILE) {
             w0 = y0;
             const end = Math.min(rows.length, w0 + TILE);
-            for (let k = w0; k < end; k++)
-              put(floats, k - w0, rows[k]!, strideFloats, scales?.[k]);
+            for (let k = w0; k < end; k++) put(floats, k - w0, rows[k]!, strideFloats, scales?.[k]);
             lastX = -1;
           }
           let xAt: number;
