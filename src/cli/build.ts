@@ -7,6 +7,7 @@ import {
   type OutputFormat,
   parseTaskList,
 } from "../tasks/config.js";
+import { CHUNK_ADS } from "../tasks/shard-stage.js";
 import { bool, type Command, DB_OPTION, int, type ParsedArgs, str, strs } from "./command.js";
 
 const D = DEFAULT_BUILD_CONFIG;
@@ -203,6 +204,12 @@ export const buildCommand: Command = {
       type: "string",
       description: "worker threads for the page shards (0: none; default one per core, at most 4)",
     },
+    "chunk-ads": {
+      type: "string",
+      description:
+        "ads read and embedded at a time; larger pages are held compactly until mined (memory vs overhead; output unchanged)",
+      default: String(CHUNK_ADS),
+    },
     quiet: { type: "boolean", short: "q", description: "no progress on stderr" },
   },
   async run(args) {
@@ -210,6 +217,9 @@ export const buildCommand: Command = {
     if (!out) throw new UsageError(`--out is required\nusage: ${this.usage}`);
     const keyFile = str(args, "embedder-key-file");
     const quiet = bool(args, "quiet");
+    const chunkAds = int(args, "chunk-ads", CHUNK_ADS)!;
+    if (!Number.isInteger(chunkAds) || chunkAds < 1)
+      throw new UsageError(`--chunk-ads must be a whole number ≥ 1, got ${chunkAds}`);
     const res = await buildDataset({
       db: str(args, "db")!,
       out,
@@ -217,6 +227,7 @@ export const buildCommand: Command = {
       overwrite: bool(args, "overwrite"),
       allowDownload: bool(args, "allow-download"),
       ...(int(args, "workers") !== undefined ? { workers: int(args, "workers")! } : {}),
+      chunkAds,
       log: (l) => process.stderr.write(`${l}\n`),
       progress: !quiet,
       ...(keyFile !== undefined ? { embedderKeyFile: keyFile } : {}),

@@ -190,6 +190,14 @@ test("build: same inputs and seed give byte-identical files, with or without wor
   const serial = join(dir, "det-serial");
   await buildDataset({ db, out: serial, cfg: CFG, workers: 0 });
   assert.deepEqual(filesOf(serial), filesOf(a), "worker threads do not change the output");
+  // Pages larger than a chunk: read in several chunks and held in compact columns until mined.
+  const small = join(dir, "det-small-chunks");
+  const summary = await buildDataset({ db, out: small, cfg: CFG, chunkAds: 7 });
+  assert.ok(
+    summary.shards.some((s) => s.similarPairs > 0),
+    "pairs were mined",
+  );
+  assert.deepEqual(filesOf(small), filesOf(a), "the chunk size does not change the output");
   const c = join(dir, "det-c");
   await buildDataset({ db, out: c, cfg: { ...CFG, seed: 99 } });
   assert.notDeepEqual(filesOf(a).get("manifest.json"), filesOf(c).get("manifest.json"));

@@ -4,6 +4,7 @@ import { AGE_GROUPS, type AgeGroup, GENDERS, type Gender, type Range } from "../
 import { dot } from "../embed/types.js";
 import { mulberry32 } from "../eval/metrics/bootstrap.js";
 import { US_STATES } from "../signals/geography.js";
+import { HeldAds } from "./held-ads.js";
 import {
   blockDots,
   constantsMatch,
@@ -571,6 +572,25 @@ test("with the cap binding, the sample is the productive pairs of smallest prior
       got.stats.pairsCompared < full.stats.pairsCompared,
       `a full sample skips pairs (${got.stats.pairsCompared} of ${full.stats.pairsCompared})`,
     );
+  }
+});
+
+test("a page held in columns (HeldAds) mines exactly what the array of its ads does", () => {
+  const { ads, vectors } = randomPage(17, 300);
+  const rand = mulberry32(4);
+  const perm = [...ads.keys()].sort(() => rand() - 0.5);
+  const held = new HeldAds();
+  for (const i of perm) held.push(ads[i]!);
+  for (const c of [cfg(), cfg({ maxPairsPerPage: 20, seed: 9 })]) {
+    const want = minePairs(ads, vectors, c);
+    const got = minePairs(
+      held,
+      perm.map((i) => vectors[i]!),
+      c,
+    );
+    assert.ok(want.candidates.length >= 20, `${want.candidates.length} candidates`);
+    assert.deepEqual(got.candidates, want.candidates);
+    assert.deepEqual({ ...got.stats, blocks: 0 }, { ...want.stats, blocks: 0 });
   }
 });
 

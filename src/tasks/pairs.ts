@@ -120,6 +120,41 @@ function facetValue(ad: TaskAd, facet: ConstantFacet): string | null {
   }
 }
 
+/**
+ * A page's ads as `minePairs` reads them: by index, the whole ad only for the pairs it examines.
+ * An array of ads is one; `HeldAds` (held-ads.ts) is the compact one for huge pages.
+ */
+export interface PageAds {
+  readonly length: number;
+  adId(i: number): string;
+  body(i: number): string;
+  /** The ad's value of a constant facet, as `facetValue` gives it. */
+  facet(i: number, f: ConstantFacet): string | null;
+  /** The ad (for a compact store, a new object equal to the one stored). */
+  get(i: number): TaskAd;
+}
+
+function arrayAds(ads: readonly TaskAd[]): PageAds {
+  return {
+    length: ads.length,
+    adId: (i) => ads[i]!.adId,
+    body: (i) => ads[i]!.body,
+    facet: (i, f) => facetValue(ads[i]!, f),
+    get: (i) => ads[i]!,
+  };
+}
+
+/** `ads` in the order `order` gives (position k holds ads[order[k]]). */
+function reordered(ads: PageAds, order: readonly number[]): PageAds {
+  return {
+    length: ads.length,
+    adId: (i) => ads.adId(order[i]!),
+    body: (i) => ads.body(order[i]!),
+    facet: (i, f) => ads.facet(order[i]!, f),
+    get: (i) => ads.get(order[i]!),
+  };
+}
+
 /** Whether source and target agree on every enabled constant of `task`. */
 export function constantsMatch(
   task: PairTask,
@@ -226,10 +261,11 @@ function transcreated(given: string | null, goal: string | null): Audience {
  * the order of `ads`.
  */
 export function minePairs(
-  ads: readonly TaskAd[],
+  given: readonly TaskAd[] | PageAds,
   vectors: readonly Float32Array[],
   cfg: PairConfig,
 ): MinedPairs {
+  const ads: PageAds = Array.isArray(given) ? arrayAds(given) : (given as PageAds);
   if (vectors.length !== ads.length) {
     throw new RangeError(`minePairs: ${ads.length} ads but ${vectors.length} vectors`);
   }
@@ -239,10 +275,12 @@ export function minePairs(
       throw new RangeError(`minePairs: vectors differ in length (${dim} and ${v.length})`);
   }
   // Visit ads in id order, so that what the cap examines (and so the stats) is order-free.
-  const order = [...ads.keys()].sort((x, y) => compareStrings(ads[x]!.adId, ads[y]!.adId));
+  const order = Array.from({ length: ads.length }, (_, k) => k).sort((x, y) =>
+    compareStrings(ads.adId(x), ads.adId(y)),
+  );
   if (order.some((o, k) => o !== k)) {
     return minePairs(
-      order.map((k) => ads[k]!),
+      reordered(ads, order),
       order.map((k) => vectors[k]!),
       cfg,
     );
@@ -286,18 +324,20 @@ export function minePairs(
   const tokensOf = (i: number): Int32Array => {
     let t = tokens[i];
     if (t === undefined) {
-      t = words.encode(ads[i]!.body);
+      t = words.encode(ads.body(i));
       tokens[i] = t;
     }
     return t;
   };
   const seedWord = fmix32(fnv1a32(`${cfg.seed}:pairs`));
-  const adHash = ads.map((a) => fmix32(fnv1a32(a.adId) ^ seedWord));
+  const adHash = Array.from({ length: ads.length }, (_, i) =>
+    fmix32(fnv1a32(ads.adId(i)) ^ seedWord),
+  );
   const heap = new PairHeap(cfg.maxPairsPerPage);
   const orient = { ...cfg, tasks };
   const consider = (i: number, j: number, sim: number, prio: number) => {
-    const a = ads[i]!;
-    const b = ads[j]!;
+    const a = ads.get(i);
+    const b = ads.get(j);
     const found = [...orientPair(a, b, sim, -1, orient), ...orientPair(b, a, sim, -1, orient)];
     if (tokenEdits(tokensOf(i), tokensOf(j), cfg.minWordEdits) < cfg.minWordEdits) return;
     stats.similarPairs++;
@@ -481,14 +521,14 @@ function minimalTuples(tuples: readonly ConstantFacet[][]): ConstantFacet[][] {
 }
 
 /** Each ad's block under a tuple of facets (-1 when any facet is null). */
-function blockIdsOf(ads: readonly TaskAd[], tuple: readonly ConstantFacet[]): Int32Array {
+function blockIdsOf(ads: PageAds, tuple: readonly ConstantFacet[]): Int32Array {
   const ids = new Int32Array(ads.length);
   const byKey = new Map<string, number>();
-  ads.forEach((ad, i) => {
-    const values = tuple.map((f) => facetValue(ad, f));
+  for (let i = 0; i < ads.length; i++) {
+    const values = tuple.map((f) => ads.facet(i, f));
     if (values.some((v) => v === null)) {
       ids[i] = -1;
-      return;
+      continue;
     }
     const key = values.join("\u0000");
     let id = byKey.get(key);
@@ -497,7 +537,7 @@ function blockIdsOf(ads: readonly TaskAd[], tuple: readonly ConstantFacet[]): In
       byKey.set(key, id);
     }
     ids[i] = id;
-  });
+  }
   return ids;
 }
 

@@ -49,11 +49,30 @@ export function recordKeys(
   prompt: string,
   seed: number,
 ): { id: string; prio: number } {
-  const h = hash("sha256", `${task}\u0000${adIds.join("\u0001")}\u0000${prompt}`, "buffer");
+  // The digest as base64url text (Node 20 returns a string digest about 1 µs faster than a
+  // Buffer); the id is its first 22 characters, the priority mixes its bytes 16–23.
+  const d = hash("sha256", `${task}\u0000${adIds.join("\u0001")}\u0000${prompt}`, "base64url");
   const [sa, sb] = seedWords(seed);
-  const hi = fmix32((h.readUInt32BE(16) ^ sa) >>> 0);
-  const lo = fmix32((h.readUInt32BE(20) ^ sb ^ hi) >>> 0);
-  return { id: h.toString("base64url").slice(0, 22), prio: (hi >>> 11) * 2 ** 32 + lo };
+  const hi = fmix32((digestWord(d, 16) ^ sa) >>> 0);
+  const lo = fmix32((digestWord(d, 20) ^ sb ^ hi) >>> 0);
+  return { id: d.slice(0, 22), prio: (hi >>> 11) * 2 ** 32 + lo };
+}
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const SEXTET = new Int8Array(128).fill(-1);
+for (let k = 0; k < 64; k++) SEXTET[BASE64URL.charCodeAt(k)] = k;
+
+/** Bytes at..at+3 of a digest given as base64url text, as a big-endian uint32. */
+export function digestWord(b64: string, at: number): number {
+  let w = 0;
+  for (let bit = at * 8; bit < at * 8 + 32; bit += 8) {
+    // The byte's 8 bits span one or two 6-bit characters.
+    const c = Math.floor(bit / 6);
+    const pair = (SEXTET[b64.charCodeAt(c)]! << 6) | (SEXTET[b64.charCodeAt(c + 1)] ?? 0);
+    const shift = 12 - (bit % 6) - 8;
+    w = (w << 8) | ((pair >> shift) & 0xff);
+  }
+  return w >>> 0;
 }
 
 const seedCache = new Map<number, [number, number]>();

@@ -17,6 +17,7 @@ import type { Embedder } from "../embed/types.js";
 import { censusRegionOf } from "../signals/geography.js";
 import type { Store } from "../store/store.js";
 import { type BuildConfig, pairTasksOf, singleTasksOf } from "./config.js";
+import { HeldAds } from "./held-ads.js";
 import { renderPairTask } from "./pair-templates.js";
 import { minePairs } from "./pairs.js";
 import { workRecord } from "./records.js";
@@ -32,6 +33,11 @@ export interface ShardJob {
   shards: number;
   /** The work files' common prefix (see work-files.ts); the marker is `${prefix}.done.json`. */
   prefix: string;
+  /**
+   * Ads per chunk (default CHUNK_ADS); a page with more is held in compact columns (`HeldAds`)
+   * for pair mining. The shard's output does not depend on it.
+   */
+  chunkAds?: number;
 }
 
 export interface ShardCounts {
@@ -299,6 +305,8 @@ interface OpenPage {
   pageId: string;
   heldOut: boolean;
   ads: TaskAd[];
+  /** The page's ads once it has more than a chunk of them (then `ads` is empty). */
+  held: HeldAds | null;
   vecs: Float32Array[];
   synthetic: Set<string>;
 }
@@ -324,6 +332,11 @@ export class ShardRun {
   private readonly singleTasks: ReturnType<typeof singleTasksOf>;
   private readonly pairTasks: ReturnType<typeof pairTasksOf>;
   private page: OpenPage | null = null;
+  /**
+   * Ads a page holds as `TaskAd` objects for pair mining; beyond, they move to the compact
+   * `HeldAds` columns (such a page arrives in several chunks and is mined once complete).
+   */
+  private readonly heldAsObjects: number;
 
   constructor(
     private readonly cfg: BuildConfig,
@@ -331,16 +344,17 @@ export class ShardRun {
     private readonly configKey: string,
   ) {
     this.writer = new WorkWriter(job.prefix);
+    this.heldAsObjects = job.chunkAds ?? CHUNK_ADS;
     this.singleTasks = singleTasksOf(cfg);
     this.pairTasks = pairTasksOf(cfg);
   }
 
-  private async emit(
+  private emit(
     r: RenderedTask,
     recAds: TaskAd[],
     page: OpenPage,
     extra: Record<string, unknown>,
-  ): Promise<void> {
+  ): void {
     const { cfg, counts } = this;
     const dropStates = cfg.dropRegion;
     // Birds of Feather: a record involves a region when it names one of its states (as the
@@ -363,69 +377,75 @@ export class ShardRun {
     const meta = recAds.some((a) => page.synthetic.has(a.adId))
       ? { ...extra, synthetic: true }
       : extra;
-    await this.writer.add(workRecord(r, recAds, split, cfg.seed, meta));
+    this.writer.add(workRecord(r, recAds, split, cfg.seed, meta));
     counts.records[r.task] = (counts.records[r.task] ?? 0) + 1;
   }
 
   /** The next chunk of the shard's ads, in (page_id, ad_id) order. */
   async add(input: ShardInput): Promise<void> {
     const { cfg } = this;
-    const ads = input.rows.map((r) => taskAdFromRow(r));
-    const synthetic = input.rows.map((r) => r.synthetic);
-    // The raw rows (JSON columns) are not needed any more: let them go before the records are made.
-    input.rows = [];
+    const { rows } = input;
     const bodyVecs = input.dim > 0 ? rowsOf(input.bodyVecs, input.dim) : [];
-    if (input.candidates) {
-      const vocabVecs = rowsOf(input.vocabVecs, input.dim);
-      const { topN, useMmr, diversity } = cfg.keywords;
-      ads.forEach((ad, i) => {
-        const cands = input.candidates![i]!;
+    const vocabVecs = input.candidates ? rowsOf(input.vocabVecs, input.dim) : [];
+    const { topN, useMmr, diversity } = cfg.keywords;
+    const pairs = this.pairTasks.length > 0;
+    // One ad at a time, from its row to its records, so that its objects die young.
+    for (let i = 0; i < rows.length; i++) {
+      const ad = taskAdFromRow(rows[i]!);
+      if (input.candidates) {
+        const cands = input.candidates[i]!;
         ad.keywords = rankKeywords(
           bodyVecs[i]!,
           cands.map((c) => input.vocab[c]!),
           cands.map((c) => vocabVecs[c]!),
           { topN, useMmr, diversity },
         );
-      });
-    }
-    const pairs = this.pairTasks.length > 0;
-    for (const [i, ad] of ads.entries()) {
+      }
       let page = this.page;
       if (page === null || page.pageId !== ad.pageId) {
-        await this.closePage();
+        this.closePage();
         page = {
           pageId: ad.pageId,
           heldOut: isTestAdvertiser(ad.pageId, cfg.testAdvertisers, cfg.seed),
           ads: [],
+          held: null,
           vecs: [],
           synthetic: new Set(),
         };
         this.page = page;
         this.counts.pages++;
       }
-      if (synthetic[i]) page.synthetic.add(ad.adId);
+      if (rows[i]!.synthetic) page.synthetic.add(ad.adId);
       for (const r of renderSingleTasks(ad, this.singleTasks)) {
-        await this.emit(r, [ad], page, r.task.startsWith("TAG") ? { keywords: ad.keywords } : {});
+        this.emit(r, [ad], page, r.task.startsWith("TAG") ? { keywords: ad.keywords } : {});
       }
       if (pairs) {
-        page.ads.push(ad);
+        if (page.held) page.held.push(ad);
+        else if (page.ads.length < this.heldAsObjects) page.ads.push(ad);
+        else {
+          page.held = new HeldAds();
+          for (const a of page.ads) page.held.push(a);
+          page.held.push(ad);
+          page.ads = [];
+        }
         page.vecs.push(bodyVecs[i]!);
       }
     }
-    this.counts.ads += ads.length;
+    this.counts.ads += rows.length;
   }
 
-  private async closePage(): Promise<void> {
+  private closePage(): void {
     const page = this.page;
     if (page === null) return;
     this.page = null;
     if (this.pairTasks.length === 0) return;
-    if (page.ads.length < 2) {
+    const ads = page.held ?? page.ads;
+    if (ads.length < 2) {
       this.counts.singleAdPages++;
       return;
     }
     const { cfg } = this;
-    const mined = minePairs(page.ads, page.vecs, {
+    const mined = minePairs(ads, page.vecs, {
       similarityThreshold: cfg.similarityThreshold,
       minWordEdits: cfg.minWordEdits,
       maxPairsPerPage: cfg.maxPairsPerPage,
@@ -435,11 +455,12 @@ export class ShardRun {
       tcRegionMinRankShift: cfg.tcRegionMinRankShift,
     });
     page.ads = [];
+    page.held = null;
     page.vecs = [];
     this.counts.similarPairs += mined.stats.similarPairs;
     this.counts.pairsCapped += mined.stats.capped;
     for (const c of mined.candidates) {
-      await this.emit(renderPairTask(c), [c.source, c.target], page, {
+      this.emit(renderPairTask(c), [c.source, c.target], page, {
         similarity: c.similarity,
         word_edits: c.wordEdits,
       });
@@ -448,8 +469,8 @@ export class ShardRun {
 
   /** Finishes the last page, closes the work files and writes the shard's marker. */
   async finish(): Promise<ShardCounts> {
-    await this.closePage();
-    await this.writer.close();
+    this.closePage();
+    this.writer.close();
     this.counts.seconds = (performance.now() - this.started) / 1000;
     writeFileSync(
       markerOf(this.job),

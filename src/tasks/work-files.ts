@@ -4,8 +4,7 @@
  * balancing and sampling on without reading the text. Written under temporary names and renamed
  * when complete, so a crash never leaves a work file that looks finished.
  */
-import { once } from "node:events";
-import { createWriteStream, renameSync, type WriteStream } from "node:fs";
+import { closeSync, openSync, renameSync, writeSync } from "node:fs";
 import type { WorkRecord } from "./records.js";
 import { SPLITS, type Split } from "./splits.js";
 
@@ -17,33 +16,37 @@ export function indexFile(prefix: string): string {
   return `${prefix}.index.jsonl`;
 }
 
+/**
+ * Lines encoded straight into one reused buffer and written synchronously when it fills: the
+ * shard's CPU work runs on a worker thread, where an async stream only added a join of the
+ * buffered lines, a second encoding pass and a promise per record.
+ */
 class Buffered {
-  private parts: string[] = [];
-  private bytes = 0;
-  readonly stream: WriteStream;
+  private readonly fd: number;
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
 
   constructor(readonly path: string) {
-    this.stream = createWriteStream(`${path}.tmp`);
+    this.fd = openSync(`${path}.tmp`, "w");
   }
 
-  async write(line: string): Promise<void> {
-    this.parts.push(line);
-    this.bytes += line.length;
-    if (this.bytes >= 1 << 20) await this.flush();
+  write(line: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.used + line.length * 3 > this.buf.length) {
+      this.flush();
+      if (line.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(line.length * 3);
+    }
+    this.used += this.buf.write(line, this.used);
   }
 
-  async flush(): Promise<void> {
-    if (this.parts.length === 0) return;
-    const ok = this.stream.write(this.parts.join(""));
-    this.parts = [];
-    this.bytes = 0;
-    if (!ok) await once(this.stream, "drain");
+  private flush(): void {
+    for (let at = 0; at < this.used; ) at += writeSync(this.fd, this.buf, at, this.used - at);
+    this.used = 0;
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    this.stream.end();
-    await once(this.stream, "finish");
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
     renameSync(`${this.path}.tmp`, this.path);
   }
 }
@@ -57,16 +60,16 @@ export class WorkWriter {
     this.index = new Buffered(indexFile(prefix));
   }
 
-  async add(r: WorkRecord): Promise<void> {
-    await this.splits.get(r.split)!.write(`${JSON.stringify(r)}\n`);
+  add(r: WorkRecord): void {
+    this.splits.get(r.split)!.write(`${JSON.stringify(r)}\n`);
     // id (base64url), split and task need no escaping.
-    await this.index.write(
+    this.index.write(
       `{"id":"${r.id}","split":"${r.split}","task":"${r.task}","answer_class":${JSON.stringify(r.answer_class)},"prio":${r.prio}}\n`,
     );
   }
 
-  async close(): Promise<void> {
-    for (const b of this.splits.values()) await b.close();
-    await this.index.close();
+  close(): void {
+    for (const b of this.splits.values()) b.close();
+    this.index.close();
   }
 }
