@@ -57,6 +57,9 @@ if (format === "speed") {
     ...(process.env.BENCH_WORKERS !== undefined
       ? { workers: Number(process.env.BENCH_WORKERS) }
       : {}),
+    ...(process.env.BENCH_CHUNK_ADS !== undefined
+      ? { chunkAds: Number(process.env.BENCH_CHUNK_ADS) }
+      : {}),
     log: (l: string) => process.stderr.write(`${l}\n`),
   });
   const seconds = (performance.now() - t0) / 1000;

@@ -342,6 +342,10 @@ export class ShardRun {
     private readonly cfg: BuildConfig,
     private readonly job: ShardJob,
     private readonly configKey: string,
+    private readonly hooks: {
+      /** Called before mining a page held in columns (more than a chunk of ads): a full GC. */
+      beforeMiningHeld?: () => void;
+    } = {},
   ) {
     this.writer = new WorkWriter(job.prefix);
     this.heldAsObjects = job.chunkAds ?? CHUNK_ADS;
@@ -445,6 +449,7 @@ export class ShardRun {
       return;
     }
     const { cfg } = this;
+    if (page.held) this.hooks.beforeMiningHeld?.();
     const mined = minePairs(ads, page.vecs, {
       similarityThreshold: cfg.similarityThreshold,
       minWordEdits: cfg.minWordEdits,
