@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { AGE_GROUPS, type AgeGroup, GENDERS, type Gender, type Range } from "../core/types.js";
 import { dot } from "../embed/types.js";
 import { mulberry32 } from "../eval/metrics/bootstrap.js";
 import { US_STATES } from "../signals/geography.js";
 import { HeldAds } from "./held-ads.js";
+import { HeldVectors } from "./held-vectors.js";
 import {
   blockDots,
   constantsMatch,
@@ -575,22 +579,28 @@ test("with the cap binding, the sample is the productive pairs of smallest prior
   }
 });
 
-test("a page held in columns (HeldAds) mines exactly what the array of its ads does", () => {
+test("a page held in columns and a vector file (HeldAds, HeldVectors) mines exactly what arrays do", () => {
   const { ads, vectors } = randomPage(17, 300);
   const rand = mulberry32(4);
   const perm = [...ads.keys()].sort(() => rand() - 0.5);
   const held = new HeldAds();
   for (const i of perm) held.push(ads[i]!);
-  for (const c of [cfg(), cfg({ maxPairsPerPage: 20, seed: 9 })]) {
-    const want = minePairs(ads, vectors, c);
-    const got = minePairs(
-      held,
-      perm.map((i) => vectors[i]!),
-      c,
-    );
-    assert.ok(want.candidates.length >= 20, `${want.candidates.length} candidates`);
-    assert.deepEqual(got.candidates, want.candidates);
-    assert.deepEqual({ ...got.stats, blocks: 0 }, { ...want.stats, blocks: 0 });
+  const dir = mkdtempSync(join(tmpdir(), "avakit-pairs-"));
+  const file = new HeldVectors(join(dir, "v.tmp"), vectors[0]!.length);
+  try {
+    for (const i of perm) file.push(vectors[i]!);
+    for (const c of [cfg(), cfg({ maxPairsPerPage: 20, seed: 9 })]) {
+      const want = minePairs(ads, vectors, c);
+      for (const vecs of [perm.map((i) => vectors[i]!), file]) {
+        const got = minePairs(held, vecs, c);
+        assert.ok(want.candidates.length >= 20, `${want.candidates.length} candidates`);
+        assert.deepEqual(got.candidates, want.candidates);
+        assert.deepEqual({ ...got.stats, blocks: 0 }, { ...want.stats, blocks: 0 });
+      }
+    }
+  } finally {
+    file.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

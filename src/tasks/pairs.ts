@@ -256,24 +256,46 @@ function transcreated(given: string | null, goal: string | null): Audience {
 }
 
 /**
- * Mines one page's pairs. `vectors[i]` embeds `ads[i].body` (L2-normalised by the embedders,
- * though any non-zero vectors work: similarity is `cosine`). Output and stats do not depend on
- * the order of `ads`.
+ * A page's body vectors as `minePairs` reads them, by index: an array of vectors is one;
+ * `HeldVectors` (held-vectors.ts) keeps a huge page's in a temporary file.
  */
-export function minePairs(
-  given: readonly TaskAd[] | PageAds,
-  vectors: readonly Float32Array[],
-  cfg: PairConfig,
-): MinedPairs {
-  const ads: PageAds = Array.isArray(given) ? arrayAds(given) : (given as PageAds);
-  if (vectors.length !== ads.length) {
-    throw new RangeError(`minePairs: ${ads.length} ads but ${vectors.length} vectors`);
-  }
+export interface PageVectors {
+  readonly length: number;
+  readonly dim: number;
+  /**
+   * Vector i: written into `into` when given (and returned), else possibly a buffer that the
+   * next call reuses.
+   */
+  row(i: number, into?: Float32Array): Float32Array;
+}
+
+function arrayVectors(vectors: readonly Float32Array[]): PageVectors {
   const dim = vectors[0]?.length ?? 0;
   for (const v of vectors) {
     if (v.length !== dim)
       throw new RangeError(`minePairs: vectors differ in length (${dim} and ${v.length})`);
   }
+  return { length: vectors.length, dim, row: (i) => vectors[i]! };
+}
+
+/**
+ * Mines one page's pairs. Vector i embeds ad i's body (L2-normalised by the embedders, though
+ * any non-zero vectors work: similarity is `cosine`). Output and stats do not depend on the
+ * order of `ads`.
+ */
+export function minePairs(
+  given: readonly TaskAd[] | PageAds,
+  givenVectors: readonly Float32Array[] | PageVectors,
+  cfg: PairConfig,
+): MinedPairs {
+  const ads: PageAds = Array.isArray(given) ? arrayAds(given) : (given as PageAds);
+  const vecs: PageVectors = Array.isArray(givenVectors)
+    ? arrayVectors(givenVectors)
+    : (givenVectors as PageVectors);
+  if (vecs.length !== ads.length) {
+    throw new RangeError(`minePairs: ${ads.length} ads but ${vecs.length} vectors`);
+  }
+  const dim = vecs.dim;
   // Visit ads in id order, so that what the cap examines (and so the stats) is order-free.
   const order = Array.from({ length: ads.length }, (_, k) => k).sort((x, y) =>
     compareStrings(ads.adId(x), ads.adId(y)),
@@ -281,7 +303,7 @@ export function minePairs(
   if (order.some((o, k) => o !== k)) {
     return minePairs(
       reordered(ads, order),
-      order.map((k) => vectors[k]!),
+      { length: vecs.length, dim, row: (i, into) => vecs.row(order[i]!, into) },
       cfg,
     );
   }
@@ -308,7 +330,10 @@ export function minePairs(
   // L2-normalised rows only prefilter: a pair near the threshold (within a margin far above
   // float32 error) or above it is decided by `cosine` itself, so the result is exactly the
   // all-pairs definition's, whichever kernel ran.
-  const inv = vectors.map(inverseNorm);
+  const inv = Array.from({ length: vecs.length }, (_, i) => inverseNorm(vecs.row(i)));
+  // Two rows at once for the exact cosine (a file-backed row is only valid until the next read).
+  const [ra, rb] = [new Float32Array(dim), new Float32Array(dim)];
+  const exactCosine = (i: number, j: number) => cosine(vecs.row(i, ra), vecs.row(j, rb));
   const prefilter = cfg.similarityThreshold - 1e-6 * (dim + 16);
   const kernel = blockDots();
   // 3–5 as the pairs come: the per-page cap keeps the maxPairsPerPage productive pairs with the
@@ -356,7 +381,7 @@ export function minePairs(
       const first = members[0]!;
       if (earlier.some((e) => e[first] !== -1 && members.every((m) => e[m] === e[first]))) continue;
       const rows = kernel.load(
-        members.map((m) => vectors[m]!),
+        { length: members.length, row: (k) => vecs.row(members[k]!) },
         dim,
         members.map((m) => inv[m]!),
       );
@@ -379,7 +404,7 @@ export function minePairs(
                 continue;
               }
               stats.pairsCompared++;
-              const sim = cosine(vectors[i]!, vectors[j]!);
+              const sim = exactCosine(i, j);
               if (!(sim > cfg.similarityThreshold)) continue;
               stats.aboveThreshold++;
               consider(i, j, sim, prio);
@@ -392,7 +417,7 @@ export function minePairs(
             if (out[y - y0]! <= prefilter) continue;
             const j = members[y]!;
             if (earlier.length > 0 && emittedEarlier(i, j)) continue;
-            const sim = cosine(vectors[i]!, vectors[j]!);
+            const sim = exactCosine(i, j);
             if (!(sim > cfg.similarityThreshold)) continue;
             stats.aboveThreshold++;
             const prio = pairPriority(hi, adHash[j]!);
@@ -587,13 +612,29 @@ export interface LoadedRows {
   dots(x: number, y0: number, y1: number): ArrayLike<number>;
 }
 
+/** A block's rows by index; a row read may reuse the previous one's buffer. */
+export interface BlockRows {
+  readonly length: number;
+  row(k: number): Float32Array;
+}
+
 export interface BlockDots {
   readonly kind: "wasm" | "js";
   /**
    * Loads `rows` (each of length `dim`), replacing the previous block's; with `scales`, row k is
    * multiplied by scales[k] (rounded to float32) as it is loaded, e.g. to normalise it.
    */
-  load(rows: readonly Float32Array[], dim: number, scales?: readonly number[]): LoadedRows;
+  load(
+    rows: readonly Float32Array[] | BlockRows,
+    dim: number,
+    scales?: readonly number[],
+  ): LoadedRows;
+}
+
+function rowGetter(rows: readonly Float32Array[] | BlockRows): (k: number) => Float32Array {
+  return Array.isArray(rows)
+    ? (k) => (rows as readonly Float32Array[])[k]!
+    : (k) => (rows as BlockRows).row(k);
 }
 
 /** The slice of the WebAssembly JS API used here (the project's lib and @types/node omit it). */
@@ -621,7 +662,11 @@ export function jsBlockDots(): BlockDots {
   return {
     kind: "js",
     load(given, dim, scales) {
-      const rows = scales ? given.map((r, k) => scaled(r, scales[k]!, dim)) : given;
+      // Copies unless the rows are plain arrays used as they are (a BlockRows row may be reused).
+      const get = rowGetter(given);
+      const rows = Array.from({ length: given.length }, (_, k) =>
+        scales ? scaled(get(k), scales[k]!, dim) : Array.isArray(given) ? get(k) : get(k).slice(),
+      );
       return {
         dots(x, y0, y1) {
           if (buf.length < y1 - y0) buf = new Float64Array(y1 - y0);
@@ -697,6 +742,7 @@ export function wasmBlockDots(residentRows = WASM_RESIDENT_ROWS): BlockDots | nu
   return {
     kind: "wasm",
     load(rows, dim, scales) {
+      const get = rowGetter(rows);
       const strideFloats = Math.max(16, Math.ceil(dim / 16) * 16);
       const stride = strideFloats * 4;
       const whole = rows.length <= residentRows;
@@ -707,7 +753,7 @@ export function wasmBlockDots(residentRows = WASM_RESIDENT_ROWS): BlockDots | nu
       const outAt = slots * stride;
       const out = new Float32Array(memory.buffer, outAt, TILE);
       if (whole) {
-        for (let k = 0; k < rows.length; k++) put(floats, k, rows[k]!, strideFloats, scales?.[k]);
+        for (let k = 0; k < rows.length; k++) put(floats, k, get(k), strideFloats, scales?.[k]);
         return {
           dots(x, y0, y1) {
             if (y1 - y0 > TILE) return fallback.load(rows, dim, scales).dots(x, y0, y1);
@@ -724,13 +770,13 @@ export function wasmBlockDots(residentRows = WASM_RESIDENT_ROWS): BlockDots | nu
           if (w0 < 0 || y0 < w0 || y1 > w0 + TILE) {
             w0 = y0;
             const end = Math.min(rows.length, w0 + TILE);
-            for (let k = w0; k < end; k++) put(floats, k - w0, rows[k]!, strideFloats, scales?.[k]);
+            for (let k = w0; k < end; k++) put(floats, k - w0, get(k), strideFloats, scales?.[k]);
             lastX = -1;
           }
           let xAt: number;
           if (x >= w0 && x < w0 + TILE && x < rows.length) xAt = (x - w0) * stride;
           else {
-            if (x !== lastX) put(floats, TILE, rows[x]!, strideFloats, scales?.[x]);
+            if (x !== lastX) put(floats, TILE, get(x), strideFloats, scales?.[x]);
             lastX = x;
             xAt = TILE * stride;
           }

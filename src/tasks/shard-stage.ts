@@ -18,6 +18,7 @@ import { censusRegionOf } from "../signals/geography.js";
 import type { Store } from "../store/store.js";
 import { type BuildConfig, pairTasksOf, singleTasksOf } from "./config.js";
 import { HeldAds } from "./held-ads.js";
+import { HeldVectors } from "./held-vectors.js";
 import { renderPairTask } from "./pair-templates.js";
 import { minePairs } from "./pairs.js";
 import { workRecord } from "./records.js";
@@ -308,6 +309,8 @@ interface OpenPage {
   /** The page's ads once it has more than a chunk of them (then `ads` is empty). */
   held: HeldAds | null;
   vecs: Float32Array[];
+  /** Its vectors, in a temporary file, once it has more than a chunk of ads (then `vecs` is empty). */
+  heldVecs: HeldVectors | null;
   synthetic: Set<string>;
 }
 
@@ -414,6 +417,7 @@ export class ShardRun {
           ads: [],
           held: null,
           vecs: [],
+          heldVecs: null,
           synthetic: new Set(),
         };
         this.page = page;
@@ -424,15 +428,21 @@ export class ShardRun {
         this.emit(r, [ad], page, r.task.startsWith("TAG") ? { keywords: ad.keywords } : {});
       }
       if (pairs) {
-        if (page.held) page.held.push(ad);
-        else if (page.ads.length < this.heldAsObjects) page.ads.push(ad);
-        else {
+        if (page.held === null && page.ads.length >= this.heldAsObjects) {
           page.held = new HeldAds();
           for (const a of page.ads) page.held.push(a);
-          page.held.push(ad);
           page.ads = [];
+          page.heldVecs = new HeldVectors(`${this.job.prefix}.held-vectors.tmp`, input.dim);
+          for (const v of page.vecs) page.heldVecs.push(v);
+          page.vecs = [];
         }
-        page.vecs.push(bodyVecs[i]!);
+        if (page.held) {
+          page.held.push(ad);
+          page.heldVecs!.push(bodyVecs[i]!);
+        } else {
+          page.ads.push(ad);
+          page.vecs.push(bodyVecs[i]!);
+        }
       }
     }
     this.counts.ads += rows.length;
@@ -445,23 +455,30 @@ export class ShardRun {
     if (this.pairTasks.length === 0) return;
     const ads = page.held ?? page.ads;
     if (ads.length < 2) {
+      page.heldVecs?.close();
       this.counts.singleAdPages++;
       return;
     }
     const { cfg } = this;
     if (page.held) this.hooks.beforeMiningHeld?.();
-    const mined = minePairs(ads, page.vecs, {
-      similarityThreshold: cfg.similarityThreshold,
-      minWordEdits: cfg.minWordEdits,
-      maxPairsPerPage: cfg.maxPairsPerPage,
-      seed: cfg.seed,
-      tasks: this.pairTasks,
-      constants: cfg.constants,
-      tcRegionMinRankShift: cfg.tcRegionMinRankShift,
-    });
+    let mined: ReturnType<typeof minePairs>;
+    try {
+      mined = minePairs(ads, page.heldVecs ?? page.vecs, {
+        similarityThreshold: cfg.similarityThreshold,
+        minWordEdits: cfg.minWordEdits,
+        maxPairsPerPage: cfg.maxPairsPerPage,
+        seed: cfg.seed,
+        tasks: this.pairTasks,
+        constants: cfg.constants,
+        tcRegionMinRankShift: cfg.tcRegionMinRankShift,
+      });
+    } finally {
+      page.heldVecs?.close();
+    }
     page.ads = [];
     page.held = null;
     page.vecs = [];
+    page.heldVecs = null;
     this.counts.similarPairs += mined.stats.similarPairs;
     this.counts.pairsCapped += mined.stats.capped;
     for (const c of mined.candidates) {
