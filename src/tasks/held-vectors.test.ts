@@ -16,14 +16,16 @@ test("held vectors read back exactly, before and after their write buffer is flu
       Float32Array.from({ length: dim }, () => rand() - 0.5),
     );
     const path = join(dir, "v.tmp");
-    const held = new HeldVectors(path, dim);
+    // A 7-row read cache, so that slots are reused.
+    const held = new HeldVectors(path, dim, 7);
     vs.forEach((v, i) => {
       held.push(v);
       if (i % 97 === 0) assert.deepEqual(held.row(i), v, `just pushed ${i}`);
     });
     assert.equal(held.length, 1300);
     const a = new Float32Array(dim);
-    for (const i of [0, 1, 511, 512, 1023, 1024, 1299, 700, 3]) {
+    // Cached and uncached reads; 0 and 700 share a slot, as do 1 and 1023.
+    for (const i of [0, 1, 511, 512, 1023, 1024, 1299, 700, 3, 0, 700]) {
       assert.deepEqual(held.row(i, a), vs[i], `row ${i}`);
       assert.deepEqual(held.row(i), vs[i]);
     }

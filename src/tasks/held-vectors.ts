@@ -10,6 +10,11 @@ import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import type { PageVectors } from "./pairs.js";
 
 const WRITE_BUFFER_BYTES = 1 << 20;
+/**
+ * Rows kept in a direct-mapped read cache (8 MiB at 512 dims): while the tiles of a block are
+ * compared, the exact cosines of the pairs near or above the threshold read the same rows again.
+ */
+const CACHE_ROWS = 4096;
 
 export class HeldVectors implements PageVectors {
   length = 0;
@@ -17,16 +22,22 @@ export class HeldVectors implements PageVectors {
   private readonly pending: Float32Array;
   private pendingRows = 0;
   private readonly scratch: Float32Array;
+  private readonly cache: Float32Array;
+  /** The row each cache slot holds, -1 for none. */
+  private readonly tags: Int32Array;
 
   /** `path` is created (truncated) now and removed by `close`. */
   constructor(
     readonly path: string,
     readonly dim: number,
+    private readonly cacheRows = CACHE_ROWS,
   ) {
     if (!(Number.isInteger(dim) && dim > 0)) throw new RangeError(`bad vector dimension ${dim}`);
     this.fd = openSync(path, "w+");
     this.pending = new Float32Array(Math.max(dim, Math.floor(WRITE_BUFFER_BYTES / 4 / dim) * dim));
     this.scratch = new Float32Array(dim);
+    this.cache = new Float32Array(cacheRows * dim);
+    this.tags = new Int32Array(cacheRows).fill(-1);
   }
 
   push(v: Float32Array): void {
@@ -50,6 +61,7 @@ export class HeldVectors implements PageVectors {
   }
 
   row(i: number, into: Float32Array = this.scratch): Float32Array {
+    this.openFd();
     if (!(i >= 0 && i < this.length)) throw new RangeError(`no held vector ${i}`);
     if (into.length !== this.dim) throw new RangeError(`row buffer of length ${into.length}`);
     const firstPending = this.length - this.pendingRows;
@@ -59,13 +71,20 @@ export class HeldVectors implements PageVectors {
       );
       return into;
     }
-    const bytes = new Uint8Array(into.buffer, into.byteOffset, this.dim * 4);
-    const at = i * this.dim * 4;
-    for (let got = 0; got < bytes.length; ) {
-      const n = readSync(this.openFd(), bytes, got, bytes.length - got, at + got);
-      if (n === 0) throw new Error(`held vectors ${this.path}: file ends before vector ${i}`);
-      got += n;
+    const slot = i % this.cacheRows;
+    const cached = this.cache.subarray(slot * this.dim, (slot + 1) * this.dim);
+    if (this.tags[slot] !== i) {
+      this.tags[slot] = -1;
+      const bytes = new Uint8Array(cached.buffer, cached.byteOffset, this.dim * 4);
+      const at = i * this.dim * 4;
+      for (let got = 0; got < bytes.length; ) {
+        const n = readSync(this.openFd(), bytes, got, bytes.length - got, at + got);
+        if (n === 0) throw new Error(`held vectors ${this.path}: file ends before vector ${i}`);
+        got += n;
+      }
+      this.tags[slot] = i;
     }
+    into.set(cached);
     return into;
   }
 

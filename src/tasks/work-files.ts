@@ -51,6 +51,22 @@ class Buffered {
   }
 }
 
+/** Any character that needs escaping in a JSON string but "\n", or a surrogate (lone or not). */
+const NEEDS_JSON = /["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
+
+/**
+ * `JSON.stringify(text)`, about twice as fast on the usual prompt and response (no escapes but
+ * newlines): V8 11's JSON.stringify escapes ~3 ns a character.
+ */
+export function jsonString(text: string): string {
+  return NEEDS_JSON.test(text) ? JSON.stringify(text) : `"${text.replaceAll("\n", "\\n")}"`;
+}
+
+/** A work record's line: the bytes of `JSON.stringify(r)` and a newline. */
+export function workLine(r: WorkRecord): string {
+  return `{"id":${JSON.stringify(r.id)},"task":${JSON.stringify(r.task)},"split":${JSON.stringify(r.split)},"prompt":${jsonString(r.prompt)},"response":${jsonString(r.response)},"ad_ids":${JSON.stringify(r.ad_ids)},"page_id":${JSON.stringify(r.page_id)},"meta":${JSON.stringify(r.meta)},"answer_class":${JSON.stringify(r.answer_class)},"prio":${JSON.stringify(r.prio)}}\n`;
+}
+
 export class WorkWriter {
   private readonly splits: Map<Split, Buffered>;
   private readonly index: Buffered;
@@ -61,7 +77,7 @@ export class WorkWriter {
   }
 
   add(r: WorkRecord): void {
-    this.splits.get(r.split)!.write(`${JSON.stringify(r)}\n`);
+    this.splits.get(r.split)!.write(workLine(r));
     // id (base64url), split and task need no escaping.
     this.index.write(
       `{"id":"${r.id}","split":"${r.split}","task":"${r.task}","answer_class":${JSON.stringify(r.answer_class)},"prio":${r.prio}}\n`,
