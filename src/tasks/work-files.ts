@@ -52,6 +52,7 @@ class Buffered {
 }
 
 /** Any character that needs escaping in a JSON string but "\n", or a surrogate (lone or not). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters JSON escapes.
 const NEEDS_JSON = /["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
 
 /**
