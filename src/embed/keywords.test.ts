@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { mulberry32 } from "../eval/metrics/bootstrap.js";
 import {
   compareCodePoints,
   extractKeywords,
@@ -9,6 +10,7 @@ import {
   scoreKeywords,
 } from "./keywords.js";
 import { ENGLISH_STOP_WORDS } from "./stopwords.js";
+import { cosine, cosineWithNorms, norm } from "./types.js";
 import { UseEmbedder } from "./use.js";
 
 const VISTAPRINT =
@@ -140,4 +142,25 @@ test("KeyBERT with the use embedder finds the Vistaprint ad's topic", async () =
   const diverse = await extractKeywords(VISTAPRINT, use, { topN: 5, useMmr: true, diversity: 0.7 });
   console.log(`  keywords (MMR 0.7): ${diverse.map((k) => k.keyword).join(", ")}`);
   assert.equal(diverse[0]!.keyword, top[0]!.keyword);
+});
+
+test("given the vectors' norms, keywords score exactly as without (plain and MMR)", () => {
+  const rand = mulberry32(12);
+  for (let k = 0; k < 50; k++) {
+    const dim = 1 + Math.floor(rand() * 64);
+    const vec = () => Float32Array.from({ length: dim }, () => (rand() < 0.2 ? 0 : rand() - 0.5));
+    const doc = vec();
+    const cands = Array.from({ length: 1 + Math.floor(rand() * 20) }, (_, i) => `w${i}`);
+    const vecs = cands.map(vec);
+    if (k % 10 === 0) vecs[0] = new Float32Array(dim); // a zero vector scores 0 either way
+    const norms = { doc: norm(doc), candidates: vecs.map(norm) };
+    for (const useMmr of [false, true]) {
+      const opts = { topN: 5, useMmr, diversity: 0.3 };
+      assert.deepEqual(
+        scoreKeywords(doc, cands, vecs, { ...opts, norms }),
+        scoreKeywords(doc, cands, vecs, opts),
+      );
+    }
+    for (const v of vecs) assert.equal(cosineWithNorms(v, doc, norm(v), norm(doc)), cosine(v, doc));
+  }
 });

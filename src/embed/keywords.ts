@@ -1,5 +1,5 @@
 import { ENGLISH_STOP_WORDS } from "./stopwords.js";
-import { cosine, type Embedder } from "./types.js";
+import { cosine, cosineWithNorms, type Embedder } from "./types.js";
 
 /**
  * KeyBERT (MaartenGr/KeyBERT, `KeyBERT.extract_keywords` for one document), split into its pure
@@ -69,6 +69,11 @@ export interface RankKeywordsOptions {
   useMmr?: boolean;
   /** MMR only: 0 = similarity to the document alone, 1 = diversity alone (default 0.5). */
   diversity?: number;
+  /**
+   * `norm` of the document vector and of each candidate vector, when the caller has them (the
+   * builder computes a chunk's candidate norms once): the same scores, computed faster.
+   */
+  norms?: { doc: number; candidates: readonly number[] };
 }
 
 export interface ScoredKeyword {
@@ -106,9 +111,12 @@ export function scoreKeywords(
   }
   const topN = opts.topN ?? 5;
   if (candidates.length === 0 || topN <= 0) return [];
-  const sims = candVecs.map((v) => cosine(v, docVec));
+  const { norms } = opts;
+  const sims = norms
+    ? candVecs.map((v, i) => cosineWithNorms(v, docVec, norms.candidates[i]!, norms.doc))
+    : candVecs.map((v) => cosine(v, docVec));
   const picked = opts.useMmr
-    ? mmr(sims, candVecs, topN, opts.diversity ?? 0.5)
+    ? mmr(sims, candVecs, topN, opts.diversity ?? 0.5, norms?.candidates)
     : sims
         .map((_, i) => i)
         .sort((a, b) => sims[b]! - sims[a]! || b - a)
@@ -128,6 +136,8 @@ export function mmr(
   candVecs: readonly Float32Array[],
   topN: number,
   diversity: number,
+  /** `norm` of each candidate vector, if known (the same result, faster). */
+  candNorms?: readonly number[],
 ): number[] {
   const n = docSims.length;
   if (n === 0 || topN <= 0) return [];
@@ -144,7 +154,9 @@ export function mmr(
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let r = 0; r < remaining.length; r++) {
       const i = remaining[r]!;
-      const s = cosine(candVecs[i]!, candVecs[last]!);
+      const s = candNorms
+        ? cosineWithNorms(candVecs[i]!, candVecs[last]!, candNorms[i]!, candNorms[last]!)
+        : cosine(candVecs[i]!, candVecs[last]!);
       if (s > maxSim[i]!) maxSim[i] = s;
       const score = (1 - diversity) * docSims[i]! - diversity * maxSim[i]!;
       if (score > bestScore) {

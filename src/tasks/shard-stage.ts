@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { embeddingsFor } from "../embed/embed-all.js";
 import { keywordCandidates, rankKeywords } from "../embed/keywords.js";
-import type { Embedder } from "../embed/types.js";
+import { type Embedder, norm } from "../embed/types.js";
 import { censusRegionOf } from "../signals/geography.js";
 import type { Store } from "../store/store.js";
 import { type BuildConfig, pairTasksOf, singleTasksOf } from "./config.js";
@@ -394,6 +394,8 @@ export class ShardRun {
     const { rows } = input;
     const bodyVecs = input.dim > 0 ? rowsOf(input.bodyVecs, input.dim) : [];
     const vocabVecs = input.candidates ? rowsOf(input.vocabVecs, input.dim) : [];
+    // Each candidate's norm once per chunk, not once per ad that has it.
+    const vocabNorms = vocabVecs.map(norm);
     const { topN, useMmr, diversity } = cfg.keywords;
     const pairs = this.pairTasks.length > 0;
     // One ad at a time, from its row to its records, so that its objects die young.
@@ -405,7 +407,12 @@ export class ShardRun {
           bodyVecs[i]!,
           cands.map((c) => input.vocab[c]!),
           cands.map((c) => vocabVecs[c]!),
-          { topN, useMmr, diversity },
+          {
+            topN,
+            useMmr,
+            diversity,
+            norms: { doc: norm(bodyVecs[i]!), candidates: cands.map((c) => vocabNorms[c]!) },
+          },
         );
       }
       let page = this.page;
