@@ -2,9 +2,10 @@
  * A huge page's body vectors, held in a temporary file while its ads arrive and its pairs are
  * mined. Pair mining needs every vector of a page, and in memory the 71,739-ad advertiser of the
  * 1,000,000-ad synthetic set took 147 MB (512 float32 each): the build's memory grew with its
- * largest page. Here it takes a 1 MiB write buffer. Mining reads a vector when the SIMD kernel
- * copies it in or an exact cosine needs it; once the page's pair sample is full (as for such a
- * page), only the few pairs whose priority can still enter it are read at all.
+ * largest page. Here it takes a 1 MiB write buffer and an 8 MiB read cache. Mining reads a
+ * vector when the SIMD kernel copies it in or an exact cosine needs it; once the page's pair
+ * sample is full (as for such a page), only the few pairs whose priority can still enter it are
+ * read at all.
  */
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import type { PageVectors } from "./pairs.js";
