@@ -306,11 +306,12 @@ interface OpenPage {
   pageId: string;
   heldOut: boolean;
   ads: TaskAd[];
-  /** The page's ads once it has more than a chunk of them (then `ads` is empty). */
-  held: HeldAds | null;
   vecs: Float32Array[];
-  /** Its vectors, in a temporary file, once it has more than a chunk of ads (then `vecs` is empty). */
-  heldVecs: HeldVectors | null;
+  /**
+   * Once the page has more than a chunk of ads: its ads in columns and its vectors in a
+   * temporary file (then `ads` and `vecs` are empty).
+   */
+  held: { ads: HeldAds; vecs: HeldVectors } | null;
   synthetic: Set<string>;
 }
 
@@ -422,9 +423,8 @@ export class ShardRun {
           pageId: ad.pageId,
           heldOut: isTestAdvertiser(ad.pageId, cfg.testAdvertisers, cfg.seed),
           ads: [],
-          held: null,
           vecs: [],
-          heldVecs: null,
+          held: null,
           synthetic: new Set(),
         };
         this.page = page;
@@ -436,16 +436,19 @@ export class ShardRun {
       }
       if (pairs) {
         if (page.held === null && page.ads.length >= this.heldAsObjects) {
-          page.held = new HeldAds();
-          for (const a of page.ads) page.held.push(a);
+          const held = {
+            ads: new HeldAds(),
+            vecs: new HeldVectors(`${this.job.prefix}.held-vectors.tmp`, input.dim),
+          };
+          for (const a of page.ads) held.ads.push(a);
+          for (const v of page.vecs) held.vecs.push(v);
           page.ads = [];
-          page.heldVecs = new HeldVectors(`${this.job.prefix}.held-vectors.tmp`, input.dim);
-          for (const v of page.vecs) page.heldVecs.push(v);
           page.vecs = [];
+          page.held = held;
         }
         if (page.held) {
-          page.held.push(ad);
-          page.heldVecs!.push(bodyVecs[i]!);
+          page.held.ads.push(ad);
+          page.held.vecs.push(bodyVecs[i]!);
         } else {
           page.ads.push(ad);
           page.vecs.push(bodyVecs[i]!);
@@ -460,17 +463,18 @@ export class ShardRun {
     if (page === null) return;
     this.page = null;
     if (this.pairTasks.length === 0) return;
-    const ads = page.held ?? page.ads;
+    const { held } = page;
+    const ads = held?.ads ?? page.ads;
     if (ads.length < 2) {
-      page.heldVecs?.close();
+      held?.vecs.close();
       this.counts.singleAdPages++;
       return;
     }
     const { cfg } = this;
-    if (page.held) this.hooks.beforeMiningHeld?.();
+    if (held) this.hooks.beforeMiningHeld?.();
     let mined: ReturnType<typeof minePairs>;
     try {
-      mined = minePairs(ads, page.heldVecs ?? page.vecs, {
+      mined = minePairs(ads, held?.vecs ?? page.vecs, {
         similarityThreshold: cfg.similarityThreshold,
         minWordEdits: cfg.minWordEdits,
         maxPairsPerPage: cfg.maxPairsPerPage,
@@ -480,12 +484,12 @@ export class ShardRun {
         tcRegionMinRankShift: cfg.tcRegionMinRankShift,
       });
     } finally {
-      page.heldVecs?.close();
+      held?.vecs.close();
     }
+    // Only the mined pairs' ads are needed from here on.
     page.ads = [];
-    page.held = null;
     page.vecs = [];
-    page.heldVecs = null;
+    page.held = null;
     this.counts.similarPairs += mined.stats.similarPairs;
     this.counts.pairsCapped += mined.stats.capped;
     for (const c of mined.candidates) {
