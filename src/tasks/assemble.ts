@@ -42,8 +42,19 @@ function lit(text: string): string {
  */
 const PARQUET_ROW_GROUP = 16_384;
 
-/** About how many bytes of JSON work files make one byte of output (zstd parquet ≈ 1/6). */
+/**
+ * At most how many bytes of JSON work files make one byte of output: the bound on a chunk's work
+ * files. zstd parquet comes out at about 1/15 of the JSON, JSONL output at about its size; each
+ * COPY also cuts its output at --max-file-mb.
+ */
 const JSON_PER_OUTPUT_BYTE = 4;
+
+/** COPY statements run at once, each on one DuckDB thread (see below). */
+const ASSEMBLE_CONNECTIONS = 2;
+/** Chunks per connection the work is cut into, when the build is small enough to need it. */
+const CHUNKS_PER_CONNECTION = 4;
+/** No chunk is cut smaller than this (a small build keeps one file per split). */
+const MIN_CHUNK_BYTES = 64 * 1024 * 1024;
 
 const INDEX_COLUMNS =
   "{id: 'VARCHAR', split: 'VARCHAR', task: 'VARCHAR', answer_class: 'VARCHAR', prio: 'BIGINT'}";
@@ -130,11 +141,33 @@ export async function assemble(
   // COPY on its own connection, two at a time. Every COPY runs on one thread: with several, how
   // records are cut into row groups depends on thread timing and the parquet bytes would differ
   // from run to run; chunks restore the parallelism and keep the bytes fixed.
-  const jobs: { split: Split; chunk: number; inputs: string[]; where: string; dir: string }[] = [];
-  const chunkBytes = Math.max(1, cfg.maxFileMb) * 1024 * 1024 * JSON_PER_OUTPUT_BYTE;
+  const jobs: {
+    split: Split;
+    chunk: number;
+    inputs: string[];
+    bytes: number;
+    where: string;
+    dir: string;
+  }[] = [];
+  const inputsOf = new Map<Split, { file: string; bytes: number }[]>();
   for (const split of SPLITS) {
-    const inputs = prefixes.map((p) => splitFile(p, split)).filter((f) => statSync(f).size > 0);
-    if (split === "train" && mixFile) inputs.push(mixFile);
+    const files = prefixes.map((p) => splitFile(p, split));
+    if (split === "train" && mixFile) files.push(mixFile);
+    inputsOf.set(
+      split,
+      files.map((file) => ({ file, bytes: statSync(file).size })).filter((f) => f.bytes > 0),
+    );
+  }
+  // A chunk is at most the work files of one output file's worth, and small enough that the
+  // connections get several chunks each (a smaller build has smaller files, not a connection idle
+  // while the other writes most of the train split), but never under MIN_CHUNK_BYTES.
+  const total = [...inputsOf.values()].flat().reduce((a, f) => a + f.bytes, 0);
+  const chunkBytes = Math.min(
+    Math.max(1, cfg.maxFileMb) * 1024 * 1024 * JSON_PER_OUTPUT_BYTE,
+    Math.max(MIN_CHUNK_BYTES, Math.ceil(total / (ASSEMBLE_CONNECTIONS * CHUNKS_PER_CONNECTION))),
+  );
+  for (const split of SPLITS) {
+    const inputs = inputsOf.get(split)!;
     const conds: string[] = [];
     if (split !== "train" && thresholds.size > 0) {
       const cases = [...thresholds]
@@ -157,6 +190,7 @@ export async function assemble(
         split,
         chunk: n,
         inputs: chunk,
+        bytes,
         where,
         dir: join(outDir, `data-${split}-${n}`),
       });
@@ -164,20 +198,25 @@ export async function assemble(
       bytes = 0;
     };
     for (const f of inputs) {
-      chunk.push(f);
-      bytes += statSync(f).size;
+      chunk.push(f.file);
+      bytes += f.bytes;
       if (bytes >= chunkBytes) flush();
     }
     flush();
   }
+  // Largest first, so that the last chunks to finish are small ones. Which connection writes a
+  // chunk does not change its files.
+  const order = [...jobs].sort((a, b) => b.bytes - a.bytes);
   await store.run("SET threads = 1");
-  const conns = await Promise.all([store.connection(), store.connection()]);
+  const conns = await Promise.all(
+    Array.from({ length: ASSEMBLE_CONNECTIONS }, () => store.connection()),
+  );
   try {
     let next = 0;
     await Promise.all(
       conns.map(async (c) => {
-        while (next < jobs.length) {
-          const j = jobs[next++]!;
+        while (next < order.length) {
+          const j = order[next++]!;
           await c.run(
             `COPY (SELECT ${select} FROM read_json(${list(j.inputs)}, format = 'newline_delimited', columns = {${columns}}) ${j.where})
             TO ${lit(j.dir)} (${format}, FILENAME_PATTERN 'part-{i}', OVERWRITE_OR_IGNORE true)`,

@@ -21,6 +21,7 @@ import { type BuildConfig, pairTasksOf, singleTasksOf, validateBuildConfig } fro
 import { writeMixWorkFile } from "./mix-work.js";
 import {
   CHUNK_ADS,
+  type ChunkSpec,
   closePlan,
   closeShard,
   finishedShard,
@@ -28,6 +29,7 @@ import {
   planShards,
   prepareChunk,
   type ShardCounts,
+  type ShardInput,
   type ShardJob,
   ShardRun,
 } from "./shard-stage.js";
@@ -253,16 +255,20 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
     let failure: unknown = null;
     let bigRunning = false;
     let bigDone: (() => void) | null = null;
-    // The next job this lane may take: a big one only while no other is running; null when none is left.
+    // The next job a lane may take now: a big one only while no other is running. null when
+    // none is left, "wait" when only big ones are and one is running.
+    const takeNow = (): ShardJob | null | "wait" => {
+      if (failure !== null || jobs.length === 0) return null;
+      const i = bigRunning ? jobs.findIndex((j) => !big(j)) : 0;
+      if (i < 0) return "wait";
+      const job = jobs.splice(i, 1)[0]!;
+      if (big(job)) bigRunning = true;
+      return job;
+    };
     const take = async (): Promise<ShardJob | null> => {
       for (;;) {
-        if (failure !== null || jobs.length === 0) return null;
-        const i = bigRunning ? jobs.findIndex((j) => !big(j)) : 0;
-        if (i >= 0) {
-          const job = jobs.splice(i, 1)[0]!;
-          if (big(job)) bigRunning = true;
-          return job;
-        }
+        const job = takeNow();
+        if (job !== "wait") return job;
         await new Promise<void>((resolve) => {
           const prev = bigDone;
           bigDone = () => {
@@ -272,45 +278,87 @@ export async function buildDataset(opts: BuildOptions): Promise<BuildSummary> {
         });
       }
     };
+    // A job's chunk list and its first chunk, read ahead of its turn: a lane opens its next shard
+    // while its worker is on the current shard's last chunk, so the worker does not wait for the
+    // database between shards.
+    interface Opened {
+      job: ShardJob;
+      chunks: Promise<ChunkSpec[]>;
+      first: Promise<ShardInput | null>;
+    }
+    const open = (job: ShardJob): Opened => {
+      const chunks = serial(() => openShard(store, job, chunkAds));
+      const first = chunks.then((c) =>
+        c.length > 0 ? serial(() => prepareChunk(env, job, c[0]!)) : null,
+      );
+      // Awaited in turn; marked handled so that a failure before then is not an unhandled rejection.
+      first.catch(() => undefined);
+      return { job, chunks, first };
+    };
+    const settle = async (o: Opened) => {
+      await o.first.catch(() => undefined);
+      await serial(() => closeShard(store, o.job));
+      if (big(o.job)) {
+        bigRunning = false;
+        const wake = bigDone;
+        bigDone = null;
+        wake?.();
+      }
+    };
     const lane = async () => {
-      for (;;) {
-        const job = await take();
-        if (job === null) return;
-        const note = `shard ${job.shard + 1}/${shards}`;
-        let channel: ShardChannel | null = null;
-        try {
-          const local = pool ? null : new ShardRun(cfg, job, configKey);
-          channel = pool ? await pool.begin(cfg, job, configKey) : null;
-          const chunks = await serial(() => openShard(store, job, chunkAds));
-          let inFlight: Promise<void> | null = null;
-          let ads = 0;
-          for (const spec of chunks) {
-            if (failure !== null) break;
-            const input = await serial(() => prepareChunk(env, job, spec));
-            await inFlight;
-            const n = input.rows.length;
-            const add = channel ? channel.add(input) : local!.add(input);
-            inFlight = add.then(() => {
-              ads += n;
-              report(job.shard, ads, note);
-            });
-            // Awaited before the next chunk goes out; marked handled so that a failure meanwhile
-            // is not an unhandled rejection.
-            inFlight.catch(() => undefined);
+      let ahead: Opened | null = null;
+      try {
+        for (;;) {
+          let cur: Opened;
+          if (ahead !== null) {
+            cur = ahead;
+            ahead = null;
+          } else {
+            const job = await take();
+            if (job === null) return;
+            cur = open(job);
           }
-          await inFlight;
-          if (failure === null)
-            shardCounts[job.shard] = channel ? await channel.finish() : await local!.finish();
-        } finally {
-          channel?.release();
-          await serial(() => closeShard(store, job));
-          if (big(job)) {
-            bigRunning = false;
-            const wake = bigDone;
-            bigDone = null;
-            wake?.();
+          const { job } = cur;
+          const note = `shard ${job.shard + 1}/${shards}`;
+          let channel: ShardChannel | null = null;
+          try {
+            const local = pool ? null : new ShardRun(cfg, job, configKey);
+            channel = pool ? await pool.begin(cfg, job, configKey) : null;
+            const chunks = await cur.chunks;
+            let inFlight: Promise<void> | null = null;
+            let ads = 0;
+            for (let i = 0; i < chunks.length; i++) {
+              if (failure !== null) break;
+              const input =
+                i === 0
+                  ? (await cur.first)!
+                  : await serial(() => prepareChunk(env, job, chunks[i]!));
+              await inFlight;
+              const n = input.rows.length;
+              const add = channel ? channel.add(input) : local!.add(input);
+              inFlight = add.then(() => {
+                ads += n;
+                report(job.shard, ads, note);
+              });
+              // Awaited before the next chunk goes out; marked handled so that a failure
+              // meanwhile is not an unhandled rejection.
+              inFlight.catch(() => undefined);
+              if (i === chunks.length - 1 && pool) {
+                const next = takeNow();
+                if (next !== null && next !== "wait") ahead = open(next);
+              }
+            }
+            await inFlight;
+            if (failure === null)
+              shardCounts[job.shard] = channel ? await channel.finish() : await local!.finish();
+          } finally {
+            channel?.release();
+            await settle(cur);
           }
         }
+      } finally {
+        // A shard opened ahead and never run (a failure): drop its table.
+        if (ahead !== null) await settle(ahead);
       }
     };
     try {
