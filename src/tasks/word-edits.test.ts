@@ -93,3 +93,35 @@ test("tokenEdits works on ids from one WordIds", () => {
   assert.equal(tokenEdits(a, b, 2), 2);
   assert.equal(tokenEdits(a, b, 3), 2);
 });
+
+test("tokenEdits equals the reference across several 32-word blocks, at block boundaries and with any ids", () => {
+  const rand = mulberry32(23);
+  const seq = (n: number, alphabet: number, base: number) =>
+    Int32Array.from({ length: n }, () => base + Math.floor(rand() * alphabet));
+  const asWords = (x: Int32Array) => Array.from(x, String);
+  const lengths = [1, 31, 32, 33, 63, 64, 65, 96, 97, 150];
+  for (let trial = 0; trial < 400; trial++) {
+    const alphabet = [2, 4, 30, 500][trial % 4]!;
+    // Ids as WordIds gives them, large ones (a page with a big vocabulary), and negative or
+    // huge ones (left to the dynamic programme).
+    const base = [0, 0, 5_000_000, -7][Math.floor(trial / 4) % 4]!;
+    const n = trial < 100 ? lengths[trial % lengths.length]! : Math.floor(rand() * 150);
+    const a = seq(n, alphabet, base);
+    let b: Int32Array;
+    if (rand() < 0.5) {
+      // A perturbation of `a`: small distances, long shared prefixes and suffixes.
+      const out: number[] = [];
+      for (const x of a) {
+        const r = rand();
+        if (r < 0.05) continue;
+        if (r < 0.1) out.push(base + Math.floor(rand() * alphabet));
+        out.push(r < 0.15 ? base + Math.floor(rand() * alphabet) : x);
+      }
+      b = Int32Array.from(out);
+    } else b = seq(lengths[Math.floor(rand() * lengths.length)]!, alphabet, base);
+    const want = reference(asWords(a), asWords(b));
+    assert.equal(tokenEdits(a, b), want, `${a.join(",")} | ${b.join(",")}`);
+    assert.equal(tokenEdits(b, a), want, "symmetric");
+    assert.equal(tokenEdits(a, b, 16), Math.min(want, 16));
+  }
+});
