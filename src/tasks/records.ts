@@ -7,8 +7,9 @@ import type { RenderedTask, TaskAd } from "./types.js";
 
 /**
  * What a page-shard stage writes, one JSON object per line; the assemble stage reads these with
- * DuckDB. `prio` is a seeded 53-bit integer priority (exact in JSON and in DuckDB's BIGINT) for sampling and balancing, `answer_class` the TAP
- * answer for balancing test sets.
+ * DuckDB. `prio` is a seeded 53-bit integer priority (exact in JSON and in DuckDB's BIGINT) for
+ * sampling and balancing, `answer_class` the TAP answer for balancing test sets. `id`, `task` and
+ * `split` are written without escaping: ids are base64url or hex digests, tasks and splits codes.
  */
 export interface WorkRecord {
   id: string;
@@ -87,12 +88,16 @@ function seedWords(seed: number): [number, number] {
   return w;
 }
 
+/**
+ * The work record of a rendered task. Its meta is `r.meta` itself, not a copy: the shard stage
+ * completes it in place (states, keywords, pair figures), as building a merged copy by spread
+ * cost more than any other step of writing a record.
+ */
 export function workRecord(
   r: RenderedTask,
   ads: readonly TaskAd[],
   split: Split,
   seed: number,
-  extraMeta: Record<string, unknown>,
 ): WorkRecord {
   const adIds = ads.map((a) => a.adId);
   const { id, prio } = recordKeys(r.task, adIds, r.prompt, seed);
@@ -104,7 +109,7 @@ export function workRecord(
     response: r.response,
     ad_ids: adIds,
     page_id: ads[0]!.pageId,
-    meta: { ...r.meta, states: r.states, ...extraMeta },
+    meta: r.meta,
     answer_class: r.answerClass ?? null,
     prio,
   };

@@ -25,7 +25,7 @@ import { workRecord } from "./records.js";
 import { renderSingleTasks } from "./single-tasks.js";
 import { isTestAdvertiser, recordSplit } from "./splits.js";
 import { AD_ROW_SQL, type TaskAdRow, taskAdFromRow } from "./task-ad.js";
-import type { RenderedTask, TaskAd } from "./types.js";
+import type { PairCandidate, RenderedTask, TaskAd } from "./types.js";
 import { verbalizedBody } from "./verbalize.js";
 import { WorkWriter } from "./work-files.js";
 
@@ -357,11 +357,17 @@ export class ShardRun {
     this.pairTasks = pairTasksOf(cfg);
   }
 
+  /**
+   * Writes one record. Its meta is `r.meta` completed in place, in this key order: the task's
+   * own facts, `states`, then `keywords` (TAG) or `similarity` and `word_edits` (pairs), then
+   * `synthetic`.
+   */
   private emit(
     r: RenderedTask,
     recAds: TaskAd[],
     page: OpenPage,
-    extra: Record<string, unknown>,
+    keywords: string[] | null,
+    pair: PairCandidate | null,
   ): void {
     const { cfg, counts } = this;
     const dropStates = cfg.dropRegion;
@@ -382,10 +388,15 @@ export class ShardRun {
       recAds.map((a) => a.startDate),
       cfg.timeCutoff,
     );
-    const meta = recAds.some((a) => page.synthetic.has(a.adId))
-      ? { ...extra, synthetic: true }
-      : extra;
-    this.writer.add(workRecord(r, recAds, split, cfg.seed, meta));
+    const meta = r.meta;
+    meta.states = r.states;
+    if (keywords !== null) meta.keywords = keywords;
+    if (pair !== null) {
+      meta.similarity = pair.similarity;
+      meta.word_edits = pair.wordEdits;
+    }
+    if (recAds.some((a) => page.synthetic.has(a.adId))) meta.synthetic = true;
+    this.writer.add(workRecord(r, recAds, split, cfg.seed));
     counts.records[r.task] = (counts.records[r.task] ?? 0) + 1;
   }
 
@@ -432,7 +443,7 @@ export class ShardRun {
       }
       if (rows[i]!.synthetic) page.synthetic.add(ad.adId);
       for (const r of renderSingleTasks(ad, this.singleTasks)) {
-        this.emit(r, [ad], page, r.task.startsWith("TAG") ? { keywords: ad.keywords } : {});
+        this.emit(r, [ad], page, r.task.startsWith("TAG") ? ad.keywords : null, null);
       }
       if (pairs) {
         if (page.held === null && page.ads.length >= this.heldAsObjects) {
@@ -493,10 +504,7 @@ export class ShardRun {
     this.counts.similarPairs += mined.stats.similarPairs;
     this.counts.pairsCapped += mined.stats.capped;
     for (const c of mined.candidates) {
-      this.emit(renderPairTask(c), [c.source, c.target], page, {
-        similarity: c.similarity,
-        word_edits: c.wordEdits,
-      });
+      this.emit(renderPairTask(c), [c.source, c.target], page, null, c);
     }
   }
 

@@ -19,7 +19,8 @@ export function indexFile(prefix: string): string {
 /**
  * Lines encoded straight into one reused buffer and written synchronously when it fills: the
  * shard's CPU work runs on a worker thread, where an async stream only added a join of the
- * buffered lines, a second encoding pass and a promise per record.
+ * buffered lines, a second encoding pass and a promise per record. A line goes in as its pieces
+ * (`put`), so that the long prompt and response are never copied into one joined string first.
  */
 class Buffered {
   private readonly fd: number;
@@ -30,13 +31,13 @@ class Buffered {
     this.fd = openSync(`${path}.tmp`, "w");
   }
 
-  write(line: string): void {
+  put(text: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.used + line.length * 3 > this.buf.length) {
+    if (this.used + text.length * 3 > this.buf.length) {
       this.flush();
-      if (line.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(line.length * 3);
+      if (text.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(text.length * 3);
     }
-    this.used += this.buf.write(line, this.used);
+    this.used += this.buf.write(text, this.used);
   }
 
   private flush(): void {
@@ -63,25 +64,46 @@ export function jsonString(text: string): string {
   return NEEDS_JSON.test(text) ? JSON.stringify(text) : `"${text.replaceAll("\n", "\\n")}"`;
 }
 
+/**
+ * A work record's line in pieces, to `put` in order: the bytes of `JSON.stringify(r)` and a
+ * newline (`workLine` joins them).
+ */
+function putWorkLine(r: WorkRecord, put: (text: string) => void): void {
+  // id, task and split need no escaping (see WorkRecord).
+  put(`{"id":"${r.id}","task":"${r.task}","split":"${r.split}","prompt":`);
+  put(jsonString(r.prompt));
+  put(',"response":');
+  put(jsonString(r.response));
+  put(
+    `,"ad_ids":${JSON.stringify(r.ad_ids)},"page_id":${jsonString(r.page_id)},"meta":${JSON.stringify(r.meta)},"answer_class":${r.answer_class === null ? "null" : jsonString(r.answer_class)},"prio":${JSON.stringify(r.prio)}}\n`,
+  );
+}
+
 /** A work record's line: the bytes of `JSON.stringify(r)` and a newline. */
 export function workLine(r: WorkRecord): string {
-  return `{"id":${JSON.stringify(r.id)},"task":${JSON.stringify(r.task)},"split":${JSON.stringify(r.split)},"prompt":${jsonString(r.prompt)},"response":${jsonString(r.response)},"ad_ids":${JSON.stringify(r.ad_ids)},"page_id":${JSON.stringify(r.page_id)},"meta":${JSON.stringify(r.meta)},"answer_class":${JSON.stringify(r.answer_class)},"prio":${JSON.stringify(r.prio)}}\n`;
+  let line = "";
+  putWorkLine(r, (text) => {
+    line += text;
+  });
+  return line;
 }
 
 export class WorkWriter {
   private readonly splits: Map<Split, Buffered>;
+  /** Each split file's `put`, bound once. */
+  private readonly puts: Map<Split, (text: string) => void>;
   private readonly index: Buffered;
 
   constructor(readonly prefix: string) {
     this.splits = new Map(SPLITS.map((s) => [s, new Buffered(splitFile(prefix, s))] as const));
+    this.puts = new Map([...this.splits].map(([s, b]) => [s, b.put.bind(b)] as const));
     this.index = new Buffered(indexFile(prefix));
   }
 
   add(r: WorkRecord): void {
-    this.splits.get(r.split)!.write(workLine(r));
-    // id (base64url), split and task need no escaping.
-    this.index.write(
-      `{"id":"${r.id}","split":"${r.split}","task":"${r.task}","answer_class":${JSON.stringify(r.answer_class)},"prio":${r.prio}}\n`,
+    putWorkLine(r, this.puts.get(r.split)!);
+    this.index.put(
+      `{"id":"${r.id}","split":"${r.split}","task":"${r.task}","answer_class":${r.answer_class === null ? "null" : jsonString(r.answer_class)},"prio":${r.prio}}\n`,
     );
   }
 
