@@ -35,6 +35,12 @@ test("jsonString is JSON.stringify for any text: escapes, newlines, non-ASCII, l
     assert.equal(jsonString(s), JSON.stringify(s), JSON.stringify(s));
   }
   assert.equal(jsonString(""), '""');
+  // Every UTF-16 code unit alone, and between plain text.
+  for (let c = 0; c <= 0xffff; c++) {
+    const ch = String.fromCharCode(c);
+    assert.equal(jsonString(ch), JSON.stringify(ch), `U+${c.toString(16)}`);
+    assert.equal(jsonString(`ab${ch}cd\n`), JSON.stringify(`ab${ch}cd\n`), `U+${c.toString(16)}`);
+  }
 });
 
 test("a work line is JSON.stringify of the record, byte for byte", () => {

@@ -52,9 +52,12 @@ class Buffered {
   }
 }
 
-/** Any character that needs escaping in a JSON string but "\n", or a surrogate (lone or not). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters JSON escapes.
-const NEEDS_JSON = /["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
+/**
+ * Any character that needs escaping in a JSON string but "\n", or a surrogate (lone or not): the
+ * complement of what may stay as it is, which V8 scans about a quarter faster than the class of
+ * ", \, U+0000–U+0009, U+000B–U+001F and U+D800–U+DFFF it equals.
+ */
+const NEEDS_JSON = /[^\n -!#-[\]-\ud7ff\ue000-\uffff]/;
 
 /**
  * `JSON.stringify(text)`, about twice as fast on the usual prompt and response (no escapes but
