@@ -74,3 +74,10 @@ test("campaignDatesSentence: 'ran between A and B', or 'started on A and was sti
     "The campaign ran between 1st May 2019 and 1st May 2019.",
   );
 });
+
+test("spokenDate says a date the same way every time, and refuses a bad one every time", () => {
+  for (let k = 0; k < 3; k++) {
+    assert.equal(spokenDate("2021-03-22"), "22nd March 2021");
+    assert.throws(() => spokenDate("2021-02-30"), RangeError);
+  }
+});

@@ -39,8 +39,22 @@ export function ordinal(n: number): string {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** Dates already spoken: a build says each of a few thousand dates millions of times. */
+const SPOKEN = new Map<string, string>();
+const SPOKEN_MAX = 1 << 16;
+
 /** "2021-03-22" → "22nd March 2021". Throws a RangeError for anything but a real YYYY-MM-DD date. */
 export function spokenDate(isoDate: string): string {
+  let spoken = SPOKEN.get(isoDate);
+  if (spoken === undefined) {
+    spoken = speakDate(isoDate);
+    if (SPOKEN.size >= SPOKEN_MAX) SPOKEN.clear();
+    SPOKEN.set(isoDate, spoken);
+  }
+  return spoken;
+}
+
+function speakDate(isoDate: string): string {
   const m = ISO_DATE.exec(isoDate);
   if (!m) throw new RangeError(`spokenDate: expected YYYY-MM-DD, got ${JSON.stringify(isoDate)}`);
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

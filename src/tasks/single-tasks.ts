@@ -49,15 +49,32 @@ export function renderSingleTasks(
   tasks: readonly SingleAdTask[] = SINGLE_AD_TASKS,
 ): RenderedTask[] {
   const out: RenderedTask[] = [];
+  // The campaign facts are the same sentences in every task of the ad: built once each way.
+  const facts = new Map<boolean, (string | null)[]>();
+  const factsOf = (withSpend: boolean) => {
+    let f = facts.get(withSpend);
+    if (f === undefined) {
+      f = campaignFacts(ad, withSpend);
+      facts.set(withSpend, f);
+    }
+    return f;
+  };
   for (const task of tasks) {
-    const rendered = renderSingleTask(ad, task);
+    const rendered = renderSingleTask(ad, task, factsOf);
     if (rendered) out.push(rendered);
   }
   return out;
 }
 
-/** `task` rendered for `ad`, or null when the ad lacks the task's variable. */
-export function renderSingleTask(ad: TaskAd, task: SingleAdTask): RenderedTask | null {
+/**
+ * `task` rendered for `ad`, or null when the ad lacks the task's variable. `factsOf`: the ad's
+ * campaign facts (`campaignFacts`), when the caller keeps them across the ad's tasks.
+ */
+export function renderSingleTask(
+  ad: TaskAd,
+  task: SingleAdTask,
+  factsOf: (withSpend: boolean) => (string | null)[] = (withSpend) => campaignFacts(ad, withSpend),
+): RenderedTask | null {
   if (singleTaskSkipReason(ad, task) !== null) return null;
   const { constants, variable } = TASK_FACETS[task];
   const c = new Set<Facet>(constants);
@@ -66,7 +83,7 @@ export function renderSingleTask(ad: TaskAd, task: SingleAdTask): RenderedTask |
   // Region as a constant: "advertised in Illinois, Iowa, Florida" (TAG-A/G, TAP-A/G samples).
   const advertisedIn =
     c.has("region") && ad.topStates.length > 0 ? ` advertised in ${statesList}` : "";
-  const facts = campaignFacts(ad, c.has("budget"));
+  const facts = factsOf(c.has("budget"));
   const audience = audienceSentence(
     c.has("age") ? ad.bestAgeGroup : null,
     c.has("gender") ? ad.bestGender : null,
