@@ -37,6 +37,7 @@ if (format === "speed") {
   }) as typeof process.stderr.write;
   let peak = { rssMiB: 0, stage };
   const t0 = performance.now();
+  // BENCH_SHARD_ADS, BENCH_WORKERS and BENCH_CHUNK_ADS set --shard-ads, --workers, --chunk-ads.
   // BENCH_RSS_LOG=FILE also writes "seconds<TAB>MiB<TAB>stage" every 250 ms there.
   const rssLog = process.env.BENCH_RSS_LOG;
   const sampler = setInterval(() => {
@@ -52,7 +53,14 @@ if (format === "speed") {
   const res = await buildDataset({
     db,
     out,
-    cfg: { ...DEFAULT_BUILD_CONFIG, embedder: embedderSpec, format: format as "parquet" | "jsonl" },
+    cfg: {
+      ...DEFAULT_BUILD_CONFIG,
+      embedder: embedderSpec,
+      format: format as "parquet" | "jsonl",
+      ...(process.env.BENCH_SHARD_ADS !== undefined
+        ? { shardAds: Number(process.env.BENCH_SHARD_ADS) }
+        : {}),
+    },
     progress: true,
     ...(process.env.BENCH_WORKERS !== undefined
       ? { workers: Number(process.env.BENCH_WORKERS) }
