@@ -302,3 +302,39 @@ test("DuckDB's out-of-memory error becomes one that names the limit and what to 
     else process.env.AVAKIT_MEMORY_LIMIT = saved;
   }
 });
+
+test("build: an embedding endpoint failing in the middle of the page shards fails the build cleanly, with workers", async () => {
+  const { startFakeEmbeddingsServer } = await import(
+    "../embed/test-helpers/fake-embeddings-server.js"
+  );
+  // Answers the first requests, then refuses every later one: the failure lands in a chunk read
+  // ahead for a lane's next shard or in the one after, depending on timing.
+  const server = await startFakeEmbeddingsServer({
+    faults: [
+      { kind: "ok" },
+      { kind: "ok" },
+      ...Array.from({ length: 50 }, () => ({
+        kind: "status" as const,
+        status: 400,
+        message: "fake refusal",
+      })),
+    ],
+  });
+  const out = join(dir, "embed-fails");
+  try {
+    await assert.rejects(
+      buildDataset({
+        db,
+        out,
+        cfg: { ...CFG, embedder: "openai:fake-model", embedderUrl: server.baseUrl },
+        workers: 2,
+        chunkAds: 60,
+      }),
+      (err: Error) => err instanceof AvakitError && /fake refusal|400/.test(err.message),
+    );
+    assert.ok(!existsSync(out), "no dataset folder where a finished one would be");
+    assert.ok(server.requests.length > 2, `${server.requests.length} requests`);
+  } finally {
+    await server.close();
+  }
+});
