@@ -62,7 +62,7 @@ export class HeldVectors implements PageVectors {
   }
 
   row(i: number, into: Float32Array = this.scratch): Float32Array {
-    this.openFd();
+    const fd = this.openFd();
     if (!(i >= 0 && i < this.length)) throw new RangeError(`no held vector ${i}`);
     if (into.length !== this.dim) throw new RangeError(`row buffer of length ${into.length}`);
     const firstPending = this.length - this.pendingRows;
@@ -79,7 +79,7 @@ export class HeldVectors implements PageVectors {
       const bytes = new Uint8Array(cached.buffer, cached.byteOffset, this.dim * 4);
       const at = i * this.dim * 4;
       for (let got = 0; got < bytes.length; ) {
-        const n = readSync(this.openFd(), bytes, got, bytes.length - got, at + got);
+        const n = readSync(fd, bytes, got, bytes.length - got, at + got);
         if (n === 0) throw new Error(`held vectors ${this.path}: file ends before vector ${i}`);
         got += n;
       }

@@ -50,15 +50,10 @@ export function renderSingleTasks(
 ): RenderedTask[] {
   const out: RenderedTask[] = [];
   // The campaign facts are the same sentences in every task of the ad: built once each way.
-  const facts = new Map<boolean, (string | null)[]>();
-  const factsOf = (withSpend: boolean) => {
-    let f = facts.get(withSpend);
-    if (f === undefined) {
-      f = campaignFacts(ad, withSpend);
-      facts.set(withSpend, f);
-    }
-    return f;
-  };
+  let withSpend: (string | null)[] | undefined;
+  let without: (string | null)[] | undefined;
+  const factsOf = (spend: boolean) =>
+    spend ? (withSpend ??= campaignFacts(ad, true)) : (without ??= campaignFacts(ad, false));
   for (const task of tasks) {
     const rendered = renderSingleTask(ad, task, factsOf);
     if (rendered) out.push(rendered);

@@ -67,6 +67,11 @@ export function jsonString(text: string): string {
   return NEEDS_JSON.test(text) ? JSON.stringify(text) : `"${text.replaceAll("\n", "\\n")}"`;
 }
 
+/** A nullable text as JSON. */
+function jsonOrNull(text: string | null): string {
+  return text === null ? "null" : jsonString(text);
+}
+
 /**
  * A work record's line in pieces, to `put` in order: the bytes of `JSON.stringify(r)` and a
  * newline (`workLine` joins them).
@@ -78,7 +83,7 @@ function putWorkLine(r: WorkRecord, put: (text: string) => void): void {
   put(',"response":');
   put(jsonString(r.response));
   put(
-    `,"ad_ids":${JSON.stringify(r.ad_ids)},"page_id":${jsonString(r.page_id)},"meta":${JSON.stringify(r.meta)},"answer_class":${r.answer_class === null ? "null" : jsonString(r.answer_class)},"prio":${JSON.stringify(r.prio)}}\n`,
+    `,"ad_ids":${JSON.stringify(r.ad_ids)},"page_id":${jsonString(r.page_id)},"meta":${JSON.stringify(r.meta)},"answer_class":${jsonOrNull(r.answer_class)},"prio":${JSON.stringify(r.prio)}}\n`,
   );
 }
 
@@ -106,7 +111,7 @@ export class WorkWriter {
   add(r: WorkRecord): void {
     putWorkLine(r, this.puts.get(r.split)!);
     this.index.put(
-      `{"id":"${r.id}","split":"${r.split}","task":"${r.task}","answer_class":${r.answer_class === null ? "null" : jsonString(r.answer_class)},"prio":${r.prio}}\n`,
+      `{"id":"${r.id}","split":"${r.split}","task":"${r.task}","answer_class":${jsonOrNull(r.answer_class)},"prio":${r.prio}}\n`,
     );
   }
 
