@@ -50,10 +50,13 @@ export function renderSingleTasks(
 ): RenderedTask[] {
   const out: RenderedTask[] = [];
   // The campaign facts are the same sentences in every task of the ad: built once each way.
-  let withSpend: (string | null)[] | undefined;
-  let without: (string | null)[] | undefined;
-  const factsOf = (spend: boolean) =>
-    spend ? (withSpend ??= campaignFacts(ad, true)) : (without ??= campaignFacts(ad, false));
+  const facts: [(string | null)[] | null, (string | null)[] | null] = [null, null];
+  const factsOf = (withSpend: boolean) => {
+    const k = withSpend ? 1 : 0;
+    const f = facts[k] ?? campaignFacts(ad, withSpend);
+    facts[k] = f;
+    return f;
+  };
   for (const task of tasks) {
     const rendered = renderSingleTask(ad, task, factsOf);
     if (rendered) out.push(rendered);
